@@ -1,0 +1,1 @@
+"""Pure rules and types of ASN performance management (stdlib + pydantic only)."""
