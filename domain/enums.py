@@ -1,4 +1,4 @@
-"""Enumerations of the official vocabulary; values are the Indonesian terms as they appear in SKP forms."""
+"""Enumerations of the official vocabulary; values are the Indonesian terms of the SKP forms."""
 
 from enum import StrEnum
 
