@@ -1,0 +1,120 @@
+"""Notification delivery from the outbox: structured log, SMTP or a webhook (WhatsApp/SMS gateway)."""
+
+import asyncio
+import smtplib
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+import httpx
+import structlog
+from sqlalchemy import Engine, select
+from sqlmodel import col
+
+from db.engine import session_scope
+from db.models import Employee, Notification
+
+log = structlog.get_logger()
+BATCH = 100
+MAX_ATTEMPTS = 10
+
+
+class Channel(Protocol):
+    def send(self, note: Notification, address: str | None) -> None: ...
+
+
+class LogChannel:
+    """Default: the message is a structured log line (the embedded demo)."""
+
+    def send(self, note: Notification, address: str | None) -> None:
+        log.info("notification", to=note.recipient_nip, address=address, subject=note.subject)
+
+
+class SmtpChannel:
+    """E-mail through an SMTP relay; recipients without an address are skipped as delivered."""
+
+    def __init__(self, host: str, port: int, sender: str) -> None:
+        self.host, self.port, self.sender = host, port, sender
+
+    def send(self, note: Notification, address: str | None) -> None:
+        if not address:
+            return
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = self.sender, address, note.subject
+        msg["Message-ID"] = f"<{note.key.replace('/', '.')}@kinerja>"  # lets receivers dedupe
+        msg.set_content(note.body)
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            smtp.send_message(msg)
+
+
+class WebhookChannel:
+    """POST JSON to a gateway (WhatsApp/SMS); the outbox key is the idempotency key."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def send(self, note: Notification, address: str | None) -> None:
+        resp = httpx.post(self.url, timeout=10, headers={"Idempotency-Key": note.key}, json={
+            "to": note.recipient_nip, "address": address, "subject": note.subject,
+            "body": note.body})
+        resp.raise_for_status()
+
+
+class OutboxDispatcher:
+    """Delivers pending outbox rows, each claimed under a row lock until it is marked delivered."""
+
+    def __init__(self, engine: Engine, channel: Channel) -> None:
+        self.engine = engine
+        self.channel = channel
+        # SQLite has one writer: keep its batches short so cycle steps are not held up.
+        self.batch = 20 if engine.dialect.name == "sqlite" else BATCH
+
+    async def run_forever(self, interval: float = 1.0) -> None:
+        while True:
+            try:
+                sent = await asyncio.to_thread(self.deliver_batch)
+            except Exception:  # the database may be away for a while; keep trying
+                log.warning("outbox delivery failed; retrying", exc_info=True)
+                sent = 0
+            if sent < self.batch:
+                await asyncio.sleep(interval)
+
+    def deliver_batch(self) -> int:
+        """Deliver up to one batch of pending rows in one transaction; returns how many."""
+        done = 0
+        with session_scope(self.engine) as s:
+            q = (select(Notification).where(col(Notification.delivered_at).is_(None),
+                                            col(Notification.attempts) < MAX_ATTEMPTS)
+                 .order_by(col(Notification.id)).limit(self.batch))
+            if self.engine.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)  # several workers never share a row
+            rows = list(s.exec(q).scalars())
+            nips = {r.recipient_nip for r in rows if r.recipient_nip}
+            emails = {e.nip: e.email for e in s.exec(
+                select(Employee).where(col(Employee.nip).in_(nips))).scalars()} if nips else {}
+            for row in rows:
+                row.attempts += 1
+                try:
+                    self.channel.send(row, row.recipient_address or emails.get(row.recipient_nip or ""))
+                except Exception as exc:
+                    row.last_error = str(exc)[:2000]
+                else:
+                    row.delivered_at = datetime.now(UTC)
+                    done += 1
+                s.add(row)
+                s.flush()
+        return done
+
+
+def make_channel(kind: str, *, smtp_host: str, smtp_port: int, sender: str,
+                 webhook_url: str) -> Channel:
+    """The configured channel; unknown kinds are a configuration error at start-up."""
+    if kind == "log":
+        return LogChannel()
+    if kind == "smtp":
+        return SmtpChannel(smtp_host, smtp_port, sender)
+    if kind == "webhook":
+        if not webhook_url:
+            raise ValueError("KINERJA_WEBHOOK_URL is required for the webhook channel")
+        return WebhookChannel(webhook_url)
+    raise ValueError(f"unknown notification channel {kind!r}: use log, smtp or webhook")

@@ -1,0 +1,1 @@
+"""Runtime plumbing shared by the composition roots: logging, Temporal connection, the dev server."""

@@ -1,0 +1,1 @@
+"""Deterministic Temporal workflow code: one workflow class per file."""

@@ -1,0 +1,241 @@
+"""Open tasks of one workflow: assignment, deadlines (remind, escalate, BKPP fallback) and persistence."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.calendar import CycleCalendar
+    from domain.enums import Role, TaskKind, TaskStatus
+    from domain.payloads import (
+        TASK_PAYLOADS,
+        CycleSnapshot,
+        NotificationSpec,
+        StepOutcome,
+        StepRecord,
+        TaskClosure,
+        TaskCompletion,
+        TaskReassignment,
+        TaskRef,
+        TaskSpec,
+    )
+    from domain.policy import Policy
+
+RECORD_STEP = "record_step"
+STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+ESCALATION_LABELS = ("penilai", "atasan pejabat penilai", "BKPP")
+
+
+class CycleEnded(Exception):
+    """Raised inside waits when HR ends the cycle (retirement, death, dismissal)."""
+
+
+@dataclass
+class OpenTask:
+    """A task as the workflow tracks it; the database row is written by the step activity."""
+
+    spec: TaskSpec
+    due_at: datetime
+    level: int = 0
+    assignee_nip: str | None = None
+    assignee_role: Role | None = None
+    allowed_nips: set[str] = field(default_factory=set)
+    reminded: set[int] = field(default_factory=set)
+    done: bool = False
+    persisted: bool = False
+    result: BaseModel | None = None
+    by: str | None = None
+
+    def ref(self) -> TaskRef:
+        return TaskRef(id=self.spec.id, step=self.spec.step, kind=self.spec.kind,
+                       assignee_nip=self.assignee_nip, assignee_role=self.assignee_role,
+                       due_at=self.due_at, escalation_level=self.level,
+                       period_index=self.spec.period_index)
+
+
+def refuse(kind: str, message: str, *, field_name: str | None = None) -> ApplicationError:
+    """A non-retryable refusal the API maps to 403/404/409/422."""
+    details = [{"field": field_name, "reason": message}] if field_name else []
+    return ApplicationError(message, details, type=kind, non_retryable=True)
+
+
+def parse_payload(kind: TaskKind, payload: dict[str, Any]) -> BaseModel:
+    """The task's payload model, or an InvalidPayload refusal naming every bad field."""
+    try:
+        return TASK_PAYLOADS[kind].model_validate(payload)
+    except ValidationError as exc:
+        fields = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
+                  for e in exc.errors()]
+        raise ApplicationError(fields[0]["reason"] if fields else "payload tidak sah", fields,
+                               type="InvalidPayload", non_retryable=True) from None
+
+
+class Desk:
+    """Tasks and deadlines of one workflow run; every write goes through one `record_step` call."""
+
+    def __init__(self, workflow_id: str, policy: Policy, calendar: CycleCalendar,
+                 snapshot: Callable[[], CycleSnapshot | None]) -> None:
+        self.workflow_id = workflow_id
+        self.policy = policy
+        self.calendar = calendar
+        self.snapshot = snapshot
+        self.tasks: dict[str, OpenTask] = {}
+        self.paused_since: datetime | None = None
+        self.ended: str | None = None
+        self.changes = 0  # bumped to wake deadline waits after an extension or reassignment
+        self._seq: dict[str, int] = {}
+        self._chain: dict[str, list[str]] = {}  # task id -> escalation ladder after the assignee
+
+    # ---- persistence -------------------------------------------------------------------
+
+    def step_key(self, prefix: str) -> str:
+        """A unique, deterministic step key: prefix, then a counter when the prefix repeats."""
+        n = self._seq.get(prefix, 0) + 1
+        self._seq[prefix] = n
+        return prefix if n == 1 else f"{prefix}~{n}"
+
+    async def record(self, step: str, action: str, *, actor: str = "system",
+                     open_tasks: list[OpenTask] | None = None, close: list[OpenTask] | None = None,
+                     cancel: list[OpenTask] | None = None, reassign: list[OpenTask] | None = None,
+                     notify: list[NotificationSpec] | None = None,
+                     **extra: Any) -> StepOutcome:
+        """Write one step (read model, tasks, audit, outbox) in one local activity."""
+        closures = [TaskClosure(id=t.spec.id, status=TaskStatus.COMPLETED, by=t.by,
+                                result=t.result.model_dump(mode="json") if t.result else {})
+                    for t in close or []]
+        closures += [TaskClosure(id=t.spec.id, status=TaskStatus.CANCELLED, by=actor)
+                     for t in cancel or []]
+        record = StepRecord(
+            workflow_id=self.workflow_id, step=step, at=workflow.now(), actor=actor, action=action,
+            cycle=self.snapshot(), close_tasks=closures,
+            open_tasks=[t.spec.model_copy(update={"due_at": t.due_at}) for t in open_tasks or []],
+            reassign=[TaskReassignment(id=t.spec.id, assignee_nip=t.assignee_nip,
+                                       assignee_role=t.assignee_role, escalation_level=t.level,
+                                       due_at=t.due_at) for t in reassign or []],
+            notifications=list(notify or []), **extra)
+        outcome = await workflow.execute_local_activity(
+            RECORD_STEP, record, result_type=StepOutcome,
+            start_to_close_timeout=timedelta(seconds=30), retry_policy=STEP_RETRY)
+        for t in [*(close or []), *(cancel or [])]:
+            t.persisted = True
+            self.tasks.pop(t.spec.id, None)
+        for t in open_tasks or []:
+            self.tasks[t.spec.id] = t
+        return outcome
+
+    # ---- task lifecycle ----------------------------------------------------------------
+
+    def new_task(self, spec: TaskSpec, *, chain: list[str | None]) -> OpenTask:
+        """An open task; `chain` is the escalation ladder after the assignee (atasan, ...)."""
+        task = OpenTask(spec=spec, due_at=spec.due_at, assignee_nip=spec.assignee_nip,
+                        assignee_role=spec.assignee_role)
+        task.allowed_nips = {n for n in [spec.assignee_nip] if n}
+        self._chain[spec.id] = [n for n in chain if n]
+        return task
+
+    def check_completion(self, c: TaskCompletion) -> tuple[OpenTask, BaseModel]:
+        """Validator core: the task is open, the actor may complete it, the payload parses."""
+        task = self.tasks.get(c.task_id)
+        if task is None:
+            raise refuse("NotFound", f"tugas {c.task_id} tidak ada atau sudah ditutup")
+        if task.done:
+            raise refuse("Conflict", "tugas sudah diselesaikan")
+        if self.ended:
+            raise refuse("Conflict", f"siklus sudah dihentikan: {self.ended}")
+        if not self.may_act(task, c.actor.nip, c.actor.roles):
+            raise refuse("Forbidden", "Anda bukan penanggung jawab tugas ini")
+        return task, parse_payload(task.spec.kind, c.payload)
+
+    @staticmethod
+    def may_act(task: OpenTask, nip: str | None, roles: list[Role]) -> bool:
+        """Assignee, anyone the task escalated to, or BKPP for BKPP-owned or fallback tasks."""
+        if nip is not None and nip in task.allowed_nips:
+            return True
+        return Role.BKPP in roles and (task.assignee_role is Role.BKPP or task.level >= 2)
+
+    # ---- waiting with deadlines ----------------------------------------------------------
+
+    async def wait_for(self, task: OpenTask) -> BaseModel:
+        """Wait until the task is completed, reminding, escalating and falling back meanwhile."""
+        while not task.done:
+            self.raise_if_ended()
+            if self.paused_since is not None:
+                await workflow.wait_condition(
+                    lambda: task.done or self.paused_since is None or self.ended is not None)
+                continue
+            now = workflow.now()
+            at, action = self._next_action(task, now)
+            seen = self.changes
+            wake: Callable[[], bool] = lambda: (  # noqa: E731
+                task.done or self.changes != seen or self.paused_since is not None
+                or self.ended is not None)
+            if at is None:
+                await workflow.wait_condition(wake)
+                continue
+            try:
+                await workflow.wait_condition(wake, timeout=max(at - now, timedelta(0)))
+            except TimeoutError:
+                await action()
+        assert task.result is not None
+        return task.result
+
+    def raise_if_ended(self) -> None:
+        if self.ended is not None:
+            raise CycleEnded(self.ended)
+
+    def _next_action(self, task: OpenTask, now: datetime) -> tuple[datetime | None, Any]:
+        if task.level == 0:
+            for days in sorted(self.policy.reminder_days_before, reverse=True):
+                at = task.due_at - self.calendar.days(days)
+                if days not in task.reminded and at > now - timedelta(seconds=1):
+                    return at, lambda d=days: self._remind(task, d)
+        if task.level < 2:
+            at = task.due_at
+            return at, lambda: self._escalate(task)
+        return None, None
+
+    async def _remind(self, task: OpenTask, days: int) -> None:
+        task.reminded.add(days)
+        await self.record(
+            self.step_key(f"remind/{task.spec.step}/{days}"), "reminder_sent",
+            notify=[NotificationSpec(recipient_nip=task.assignee_nip, recipient_role=task.assignee_role,
+                                     subject=f"Pengingat: {task.spec.title}",
+                                     body=f"Tugas '{task.spec.title}' jatuh tempo {days} hari lagi "
+                                          f"({task.due_at:%d-%m-%Y %H:%M} UTC).")])
+
+    async def _escalate(self, task: OpenTask) -> None:
+        ladder = self._chain.get(task.spec.id, [])
+        previous = task.assignee_nip
+        if task.level == 0 and ladder:
+            task.level, task.assignee_nip, task.assignee_role = 1, ladder[0], None
+            task.allowed_nips.add(ladder[0])
+            task.due_at = task.due_at + self.calendar.days(self.policy.escalation_grace_days)
+        else:
+            task.level, task.assignee_nip, task.assignee_role = 2, None, Role.BKPP
+            task.due_at = task.due_at + self.calendar.days(self.policy.escalation_grace_days)
+        who = ESCALATION_LABELS[task.level]
+        notify = [NotificationSpec(recipient_nip=task.assignee_nip, recipient_role=task.assignee_role,
+                                   subject=f"Eskalasi: {task.spec.title}",
+                                   body=f"Tugas '{task.spec.title}' melewati tenggat dan dialihkan "
+                                        f"kepada {who}.")]
+        if previous:
+            notify.append(NotificationSpec(recipient_nip=previous, subject=f"Terlambat: {task.spec.title}",
+                                           body=f"Tugas '{task.spec.title}' melewati tenggat dan "
+                                                f"dieskalasi kepada {who}."))
+        await self.record(self.step_key(f"escalate/{task.spec.step}/{task.level}"), "task_escalated",
+                          reassign=[task], notify=notify,
+                          details={"task_id": task.spec.id, "level": task.level, "from": previous})
+
+    def shift_deadlines(self, delta: timedelta, only: str | None = None) -> list[OpenTask]:
+        """Move due dates (extension, or resume after a pause) and wake the waits."""
+        moved = [t for t in self.tasks.values() if not t.done and only in (None, t.spec.id)]
+        for t in moved:
+            t.due_at = t.due_at + delta
+        self.changes += 1
+        return moved
