@@ -1,0 +1,1 @@
+"""HTTP API of Kinerja: reads the database, sends every human action to its workflow."""

@@ -1,0 +1,110 @@
+"""Annotated dependencies: settings, database session, Temporal, the authenticated principal."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.errors import unauthorized
+from api.security import OidcVerifier, TokenClaims, TokenError, decode_local
+from api.temporal import TemporalGateway
+from db.models import User
+from domain.enums import Role
+from domain.payloads import Actor
+from settings import Settings
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: who they are and which roles they hold."""
+
+    username: str
+    nip: str | None
+    roles: frozenset[Role]
+
+    def has(self, *roles: Role) -> bool:
+        """True when the caller holds any of `roles`."""
+        return any(r in self.roles for r in roles)
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as sent to workflows (which check, not trust, the claim)."""
+        return Actor(nip=self.nip, roles=sorted(self.roles), username=self.username)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    """The database engine built in the lifespan."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """One session per request; handlers commit what they change."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_temporal(request: Request) -> TemporalGateway:
+    """The lazily connecting Temporal gateway."""
+    gateway: TemporalGateway = request.app.state.temporal
+    return gateway
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TemporalDep = Annotated[TemporalGateway, Depends(get_temporal)]
+
+
+def _claims(request: Request, settings: Settings, token: str) -> TokenClaims:
+    if settings.oidc_jwks_url:
+        try:
+            alg = jwt.get_unverified_header(token).get("alg")
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from exc
+        if alg != "HS256":
+            verifier: OidcVerifier | None = getattr(request.app.state, "oidc", None)
+            if verifier is None:
+                verifier = request.app.state.oidc = OidcVerifier(settings)
+            return verifier.decode(token)
+    return decode_local(settings, token)
+
+
+def get_principal(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """The caller of a valid token whose account still exists and is active; 401 otherwise."""
+    if not token:
+        raise unauthorized("login diperlukan")
+    try:
+        claims = _claims(request, settings, token)
+    except TokenError as exc:
+        raise unauthorized() from exc
+    user = session.get(User, claims.username)
+    if claims.external:
+        # The provider vouches for the person; a local account can still switch them off.
+        if user is not None and not user.active:
+            raise unauthorized("akun tidak aktif")
+        return Principal(claims.username, claims.nip, claims.roles)
+    if user is None or not user.active:
+        raise unauthorized("akun tidak ada atau tidak aktif")
+    roles = frozenset(Role(r) for r in user.roles if r in {x.value for x in Role})
+    return Principal(user.username, user.nip, roles)
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]

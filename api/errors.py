@@ -1,0 +1,141 @@
+"""The one error translator: every 4xx/5xx body is JSON {code, message, field?}."""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+
+log = structlog.get_logger()
+
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    ValidationFailed: 422,
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An expected failure with its HTTP status and machine-readable code."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.field, self.errors, self.headers = field, errors, headers
+
+
+def error_body(
+    code: str, message: str, field: str | None = None, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The JSON shape of every error response."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def unauthorized(message: str = "token tidak sah atau kedaluwarsa") -> ApiError:
+    """401 with the bearer challenge."""
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def forbidden(message: str = "akses ditolak") -> ApiError:
+    """403 for an authenticated caller outside the data scope."""
+    return ApiError(403, "forbidden", message)
+
+
+def not_found(what: str) -> ApiError:
+    """404 naming what was not found."""
+    return ApiError(404, "not_found", f"{what} tidak ditemukan")
+
+
+def _loc_field(loc: tuple[Any, ...] | list[Any]) -> str | None:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        parts = parts[1:] or parts
+    return ".".join(parts) or None
+
+
+def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    """pydantic errors as [{field, reason}] (inputs are not echoed: they may be personal)."""
+    return [
+        {"field": _loc_field(e.get("loc", ())), "reason": str(e.get("msg", ""))} for e in errors
+    ]
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    body = error_body(exc.code, exc.message, exc.field, exc.errors)
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = next((s for t, s in _DOMAIN_STATUS.items() if isinstance(exc, t)), 400)
+    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=status)
+
+
+async def _request_validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    rows = validation_errors(list(exc.errors()))
+    first = rows[0] if rows else {"field": None, "reason": "permintaan tidak valid"}
+    field = first["field"]
+    message = f"{field}: {first['reason']}" if field else str(first["reason"])
+    return JSONResponse(error_body("validation_failed", message, field, rows), status_code=422)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error" if exc.status_code < 500 else "server_error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
+    return JSONResponse(
+        error_body("internal_error", "terjadi kesalahan internal; kejadian telah dicatat"),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the translator for API, domain, validation, HTTP and unexpected errors."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

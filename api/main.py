@@ -1,0 +1,66 @@
+"""The FastAPI app factory; clients and engines are built in the lifespan, never at import."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.errors import install_error_handlers
+from api.ratelimit import TokenBucket
+from api.routers import audit, auth, health, hr, me, org, public, tasks
+from api.temporal import TemporalGateway
+from db.engine import make_engine
+from infra.logging import configure_logging
+from infra.temporal import connect
+from settings import Settings, get_settings
+
+log = structlog.get_logger()
+
+DESCRIPTION = """Kinerja: the ASN performance year of Kota Semarang as durable workflows.
+
+Every error is JSON `{"code", "message", "field"?}`. A record outside the caller's data scope
+answers 403; an unknown id answers 404."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    temporal: TemporalGateway | None = None,
+) -> FastAPI:
+    """Build the app; `engine` and `temporal` may be injected (tests), otherwise made at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cfg: Settings = settings or get_settings()
+        if settings is None:
+            configure_logging(level=cfg.log_level, json=cfg.log_json)
+        app.state.settings = cfg
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(cfg.resolved_database_url)
+        app.state.temporal = temporal or TemporalGateway(
+            lambda: connect(cfg.temporal_address, cfg.temporal_namespace)
+        )
+        app.state.feedback_limiter = TokenBucket(capacity=5, refill_per_second=5 / 60)
+        log.info("api started", temporal=cfg.temporal_address)
+        try:
+            yield
+        finally:
+            if own_engine:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Kinerja API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, auth, org, hr, tasks, me, audit, public):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

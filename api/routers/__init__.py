@@ -1,0 +1,1 @@
+"""Routers grouped by audience: auth, health, org, hr, tasks, me, audit, public."""

@@ -1,0 +1,5 @@
+"""audit routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

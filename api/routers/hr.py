@@ -1,0 +1,5 @@
+"""hr routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""me routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

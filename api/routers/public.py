@@ -1,0 +1,5 @@
+"""public routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

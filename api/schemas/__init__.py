@@ -1,0 +1,1 @@
+"""Request and response schemas, by family (XCreate, XPublic, XsPublic)."""
