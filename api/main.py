@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.ratelimit import TokenBucket
-from api.routers import audit, auth, health, hr, me, org, public, tasks
+from api.routers import audit, auth, cycles, health, hr, me, org, public, tasks
 from api.temporal import TemporalGateway
 from db.engine import make_engine
 from infra.logging import configure_logging
@@ -58,7 +58,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, auth, org, hr, tasks, me, audit, public):
+    for module in (health, auth, org, hr, cycles, tasks, me, audit, public):
         app.include_router(module.router)
     return app
 

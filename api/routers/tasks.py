@@ -1,5 +1,172 @@
-"""tasks routes."""
+"""The task inbox of everyone who gets tasks, and task completion as a workflow update."""
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import ColumnElement, func
+from sqlmodel import col, select
+
+from api import idempotency
+from api.actions import send_update
+from api.authz import can_act_on_task, can_read_task, task_read_filter
+from api.deps import CurrentUser, Principal, SessionDep, TemporalDep
+from api.errors import ApiError, forbidden, not_found, validation_errors
+from api.pagination import PageDep
+from api.schemas.common import ERRORS
+from api.schemas.tasks import (
+    TASK_EXAMPLES,
+    TaskComplete,
+    TaskCompletedPublic,
+    TaskDetail,
+    TaskPublic,
+    TasksPublic,
+)
+from db.models import Task
+from domain.enums import Role, TaskKind, TaskStatus
+from domain.payloads import TASK_PAYLOADS, TaskCompleted, TaskCompletion
+
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
+
+SORTS: dict[str, Any] = {
+    "due_at": col(Task.due_at).asc(),
+    "-due_at": col(Task.due_at).desc(),
+    "created_at": col(Task.created_at).asc(),
+    "-created_at": col(Task.created_at).desc(),
+}
+
+
+def _inbox(principal: Principal) -> ColumnElement[bool]:
+    pool = col(Task.assignee_nip).is_(None) & col(Task.assignee_role).in_(list(principal.roles))
+    return (col(Task.assignee_nip) == principal.nip) | pool if principal.nip else pool
+
+
+@router.get("", summary="My task inbox", response_model=TasksPublic)
+def list_tasks(
+    session: SessionDep,
+    principal: CurrentUser,
+    page: PageDep,
+    scope: Annotated[
+        Literal["inbox", "all"], Query(description="inbox: assigned to me; all: all I may read")
+    ] = "inbox",
+    kind: TaskKind | None = None,
+    status: TaskStatus | None = TaskStatus.OPEN,
+    due_before: datetime | None = None,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+    subject_nip: Annotated[str | None, Query(max_length=18)] = None,
+    sort: Literal["due_at", "-due_at", "created_at", "-created_at"] = "due_at",
+) -> TasksPublic:
+    """Tasks assigned to me (or my role pool), filtered, sorted and paginated."""
+    stmt = select(Task).where(task_read_filter(session, principal))
+    if scope == "inbox":
+        stmt = stmt.where(_inbox(principal))
+    if kind is not None:
+        stmt = stmt.where(Task.kind == kind)
+    if status is not None:
+        stmt = stmt.where(Task.status == status)
+    if due_before is not None:
+        stmt = stmt.where(col(Task.due_at) < due_before)
+    if unit is not None:
+        stmt = stmt.where(Task.unit_code == unit)
+    if subject_nip is not None:
+        stmt = stmt.where(Task.subject_nip == subject_nip)
+    count = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    stmt = stmt.order_by(SORTS[sort], col(Task.id)).offset(page.offset).limit(page.size)
+    return TasksPublic(data=[TaskPublic.model_validate(t) for t in session.exec(stmt)], count=count)
+
+
+def _load(session: SessionDep, principal: Principal, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise not_found("tugas")
+    if not can_read_task(session, principal, task):
+        raise forbidden("tugas ini bukan milik Anda")
+    return task
+
+
+@router.get("/{task_id:path}", summary="One task with its context", response_model=TaskDetail)
+def get_task(task_id: str, session: SessionDep, principal: CurrentUser) -> TaskDetail:
+    """The task with its context (SKP, realisation, evidence, citizen feedback, step history)."""
+    task = _load(session, principal, task_id)
+    data = TaskPublic.model_validate(task).model_dump()
+    can = can_act_on_task(principal, task) and not principal.has(Role.AUDITOR)
+    return TaskDetail(**data, context=task.context, result=task.result, can_complete=can)
+
+
+@router.post(
+    "/{task_id:path}/complete",
+    summary="Complete a task (sends the update to the owning workflow)",
+    response_model=TaskCompletedPublic,
+    responses={409: {"description": "Task already completed or cancelled, or cycle closed"}},
+)
+async def complete_task(
+    task_id: str,
+    session: SessionDep,
+    principal: CurrentUser,
+    temporal: TemporalDep,
+    body: Annotated[TaskComplete, Body(openapi_examples=TASK_EXAMPLES)],
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    """200 with the new stage; 403 someone else's task; 409 closed; 422 names the bad field."""
+    task = _load(session, principal, task_id)
+    if not can_act_on_task(principal, task):
+        raise forbidden("tugas ini ditugaskan kepada orang lain")
+    method_path = f"POST /tasks/{task_id}/complete"
+    digest = idempotency.request_hash({"task": task_id, "payload": body.payload})
+    if idempotency_key:
+        stored = idempotency.replay(
+            session,
+            actor=principal.username,
+            key=idempotency_key,
+            method_path=method_path,
+            digest=digest,
+        )
+        if stored is not None:
+            return stored
+    try:
+        result = await _complete(task, principal, temporal, body, idempotency_key)
+        status, payload = 200, result.model_dump(mode="json")
+    except ApiError as exc:
+        if not idempotency_key or exc.status >= 500:
+            raise
+        status, payload = exc.status, idempotency.error_payload(exc)
+    if idempotency_key:
+        idempotency.remember(
+            session,
+            actor=principal.username,
+            key=idempotency_key,
+            method_path=method_path,
+            digest=digest,
+            status_code=status,
+            body=payload,
+        )
+    return JSONResponse(payload, status_code=status)
+
+
+async def _complete(
+    task: Task, principal: Principal, temporal: TemporalDep, body: TaskComplete, key: str | None
+) -> TaskCompleted:
+    if task.status is not TaskStatus.OPEN:
+        raise ApiError(409, "conflict", f"tugas sudah {task.status.value}")
+    try:
+        TASK_PAYLOADS[task.kind].model_validate(body.payload)
+    except ValidationError as exc:
+        rows = [{**r, "field": f"payload.{r['field']}"} for r in validation_errors(exc.errors())]
+        raise ApiError(
+            422,
+            "validation_failed",
+            f"{rows[0]['field']}: {rows[0]['reason']}",
+            field=rows[0]["field"],
+            errors=rows,
+        ) from exc
+    completion = TaskCompletion(task_id=task.id, actor=principal.actor, payload=body.payload)
+    return await send_update(
+        temporal,
+        task.workflow_id,
+        "complete_task",
+        completion,
+        TaskCompleted,
+        update_id=idempotency.update_id(principal.username, key) if key else None,
+    )
