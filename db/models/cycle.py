@@ -1,0 +1,83 @@
+"""The yearly cycle, the per-employee read model and the human task inbox."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.models.base import enum_field, json_field, utcnow
+from domain.enums import CalendarKind, Predikat, Role, SkpStatus, Stage, TaskKind, TaskStatus
+
+
+class Cycle(SQLModel, table=True):
+    """One performance year as opened by BKPP, with the policy it runs under."""
+
+    __tablename__ = "cycle"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    calendar_kind: CalendarKind = enum_field(CalendarKind)
+    policy: dict[str, Any] = json_field(default_factory=dict)
+    policy_version: int = 1
+    # Set in demos and tests: one performance year compressed into this many minutes.
+    compressed_minutes: float | None = None
+    opened_at: datetime = Field(default_factory=utcnow)
+    opened_by: str
+
+
+class CycleRecord(SQLModel, table=True):
+    """Read model of one employee-year, written by activities as the workflow moves."""
+
+    __tablename__ = "cycle_record"
+    __table_args__ = (
+        Index("ix_cycle_record_year_unit", "year", "unit_code"),
+        Index("ix_cycle_record_year_stage", "year", "stage"),
+    )
+
+    workflow_id: str = Field(primary_key=True, max_length=100)
+    year: int
+    nip: str = Field(index=True, max_length=18)
+    unit_code: str = Field(max_length=64)
+    penilai_nip: str | None = Field(default=None, max_length=18)
+    stage: Stage = enum_field(Stage)
+    skp_status: SkpStatus | None = enum_field(SkpStatus, nullable=True, default=None)
+    period_predikats: list[Any] = json_field(default_factory=list)
+    annual_predikat: Predikat | None = enum_field(Predikat, nullable=True, default=None)
+    tpp_share: int | None = None
+    follow_ups: list[str] = json_field(default_factory=list)
+    outcome: str | None = None
+    jp_earned: int = 0
+    started_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Task(SQLModel, table=True):
+    """A human to-do of a workflow step; id "{workflow_id}/{step}" makes writes idempotent."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "step"),
+        Index("ix_task_inbox", "assignee_nip", "status", "due_at"),
+        Index("ix_task_unit_status", "unit_code", "status"),
+    )
+
+    id: str = Field(primary_key=True, max_length=200)
+    workflow_id: str = Field(max_length=100)
+    step: str = Field(max_length=100)
+    kind: TaskKind = enum_field(TaskKind)
+    title: str
+    # None for pool tasks (BKPP), which are routed by assignee_role instead.
+    assignee_nip: str | None = Field(default=None, max_length=18)
+    assignee_role: Role | None = enum_field(Role, nullable=True, default=None)
+    subject_nip: str = Field(max_length=18)
+    unit_code: str = Field(max_length=64)
+    period_index: int | None = None
+    status: TaskStatus = enum_field(TaskStatus, default=TaskStatus.OPEN)
+    due_at: datetime | None = None
+    escalation_level: int = 0  # 0 penilai, 1 atasan penilai, 2 BKPP
+    context: dict[str, Any] = json_field(default_factory=dict)
+    result: dict[str, Any] | None = json_field(nullable=True, default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    completed_by: str | None = Field(default=None, max_length=64)

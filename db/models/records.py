@@ -1,0 +1,70 @@
+"""Side records written by activities: notification outbox, training, citizen feedback."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, Text
+from sqlmodel import Field, SQLModel
+
+from db.models.base import enum_field, utcnow
+from domain.enums import TrainingType
+
+TRAINING_STATUSES = ("assigned", "reported", "verified", "cancelled")
+
+
+class Notification(SQLModel, table=True):
+    """Outbox row: written in the same transaction as the change, delivered later, at most once."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_pending", "delivered_at", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    recipient_nip: str | None = Field(default=None, index=True, max_length=18)
+    recipient_address: str | None = None
+    channel: str = Field(default="log", max_length=20)
+    subject: str
+    body: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+
+
+class TrainingRecord(SQLModel, table=True):
+    """A competency-development assignment and its JP (status: see TRAINING_STATUSES)."""
+
+    __tablename__ = "training_record"
+    __table_args__ = (Index("ix_training_record_nip_year", "nip", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    nip: str = Field(max_length=18)
+    year: int
+    workflow_id: str | None = Field(default=None, max_length=100)
+    training_type: TrainingType = enum_field(TrainingType)
+    jp_planned: int = 0
+    jp_earned: int = 0
+    status: str = Field(default="assigned", max_length=16)
+    due_at: datetime | None = None
+    certificate_url: str | None = None
+    reported_at: datetime | None = None
+    verified_by: str | None = Field(default=None, max_length=64)
+    verified_at: datetime | None = None
+
+
+class CitizenFeedback(SQLModel, table=True):
+    """Feedback on a service unit; reporter_contact is never shown to handlers."""
+
+    __tablename__ = "citizen_feedback"
+    __table_args__ = (CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(foreign_key="org_unit.code", index=True, max_length=64)
+    employee_nip: str | None = Field(default=None, index=True, max_length=18)
+    ticket: str | None = Field(default=None, max_length=64)
+    rating: int
+    text: str = Field(default="", sa_type=Text)
+    reporter_contact: str | None = None
+    # Hash of the client (IP + user agent), for rate limiting without storing who it was.
+    client_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
