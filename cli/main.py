@@ -97,5 +97,9 @@ def prepare_database(*, seed: bool) -> None:
         engine.dispose()
 
 
+from cli.auth_commands import register_auth_commands  # noqa: E402
+
+register_auth_commands(app)
+
 if __name__ == "__main__":
     app()
