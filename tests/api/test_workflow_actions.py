@@ -1,0 +1,187 @@
+"""Actions through Temporal against a stand-in workflow on a local dev server."""
+
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from orgdata import ORG
+from sqlmodel import Session
+from standin import StandInCycle, task_ids
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.main import create_app
+from api.temporal import TemporalGateway
+from db.models import CycleRecord, Task
+from domain.enums import Role, Stage, TaskKind
+from domain.payloads import appraisal_workflow_id
+from infra.temporal import SEARCH_ATTRIBUTES
+
+TQ = "kinerja-api-test"
+TEMPORAL = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "temporal"
+_years = itertools.count(2031)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def temporal_env():
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL),
+        data_converter=pydantic_data_converter,
+        search_attributes=SEARCH_ATTRIBUTES,
+    )
+    async with Worker(env.client, task_queue=TQ, workflows=[StandInCycle]):
+        yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture
+async def api(temporal_env, settings, engine):
+    settings.task_queue = TQ
+    app = create_app(settings, engine=engine, temporal=TemporalGateway.of(temporal_env.client))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            yield client
+
+
+async def _launch(api, auth, engine, nip: str = ORG.pegawai_a1) -> int:
+    """Open a fresh year, launch the stand-in for `nip`, write the read model it would write."""
+    year = next(_years)
+    r = await api.post("/cycles", json={"year": year}, headers=auth("bkpp"))
+    assert r.status_code == 201, r.text
+    r = await api.post(f"/cycles/{year}/launch", json={"nips": [nip]}, headers=auth("bkpp"))
+    assert r.status_code == 200, r.text
+    assert r.json()["started"] == 1
+    wf = appraisal_workflow_id(year, nip)
+    due = datetime.now(UTC) + timedelta(days=7)
+    with Session(engine) as s:
+        s.add(
+            CycleRecord(
+                workflow_id=wf,
+                year=year,
+                nip=nip,
+                unit_code="DINKES",
+                penilai_nip=ORG.penilai_a,
+                stage=Stage.PERENCANAAN,
+            )
+        )
+        for tid, kind in task_ids(year, nip).items():
+            penilai = kind is TaskKind.SKP_APPROVAL
+            s.add(
+                Task(
+                    id=tid,
+                    workflow_id=wf,
+                    step=tid.rsplit("/", 1)[1],
+                    kind=kind,
+                    title=str(kind),
+                    assignee_nip=ORG.penilai_a if penilai else None,
+                    assignee_role=None if penilai else Role.BKPP,
+                    subject_nip=nip,
+                    unit_code="DINKES",
+                    due_at=due,
+                    context={"skp": {"rhk": "contoh"}},
+                )
+            )
+        s.commit()
+    return year
+
+
+async def _completions(temporal_env, year: int, nip: str = ORG.pegawai_a1) -> int:
+    handle = temporal_env.client.get_workflow_handle(appraisal_workflow_id(year, nip))
+    return await handle.query("completions", result_type=int)
+
+
+APPROVE = {"payload": {"approve": True, "note": "ok"}}
+
+
+async def test_complete_task_and_concurrent_twin(api, auth, engine, temporal_env):
+    year = await _launch(api, auth, engine)
+    tid = f"{appraisal_workflow_id(year, ORG.pegawai_a1)}/skp_approval"
+    send = lambda: api.post(f"/tasks/{tid}/complete", json=APPROVE, headers=auth("penilai_a"))  # noqa: E731
+    first, second = await asyncio.gather(send(), send())
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    ok = first if first.status_code == 200 else second
+    assert ok.json()["stage"] == "pelaksanaan"
+    loser = second if ok is first else first
+    assert loser.json()["code"] == "conflict"
+    assert await _completions(temporal_env, year) == 1
+
+
+async def test_scope_payload_and_idempotency(api, auth, engine, temporal_env):
+    year = await _launch(api, auth, engine)
+    tid = f"{appraisal_workflow_id(year, ORG.pegawai_a1)}/skp_approval"
+    url = f"/tasks/{tid}/complete"
+    r = await api.post(url, json=APPROVE, headers=auth("penilai_b"))
+    assert r.status_code == 403
+    assert r.json()["code"] == "forbidden"
+    r = await api.post(url, json={"payload": {"note": "x"}}, headers=auth("penilai_a"))
+    assert r.status_code == 422
+    assert r.json()["field"] == "payload.approve"
+    headers = {**auth("penilai_a"), "Idempotency-Key": "k-1"}
+    r1 = await api.post(url, json=APPROVE, headers=headers)
+    r2 = await api.post(url, json=APPROVE, headers=headers)
+    assert (r1.status_code, r2.status_code) == (200, 200)
+    assert r1.json() == r2.json()
+    assert r2.headers.get("Idempotent-Replayed") == "true"
+    assert await _completions(temporal_env, year) == 1
+    r3 = await api.post(url, json={"payload": {"approve": False}}, headers=headers)
+    assert r3.status_code == 422
+    assert r3.json()["code"] == "idempotency_key_reused"
+    detail = await api.get(f"/tasks/{tid}", headers=auth("penilai_a"))
+    assert detail.json()["context"] == {"skp": {"rhk": "contoh"}}
+    assert (await api.get(f"/tasks/{tid}", headers=auth("pegawai_a2"))).status_code == 403
+
+
+async def test_me_objection_status_and_closed_cycle(api, auth, engine, temporal_env):
+    year = await _launch(api, auth, engine)
+    mine = await api.get(f"/me/cycles/{year}", headers=auth("pegawai_a1"))
+    assert mine.status_code == 200
+    assert mine.json()["status"]["stage"] == "perencanaan"
+    assert len(mine.json()["tasks"]) == 2
+    colleague = await api.get(
+        f"/cycles/{year}/employees/{ORG.pegawai_a1}", headers=auth("pegawai_a2")
+    )
+    assert colleague.status_code == 403
+    boss = await api.get(f"/cycles/{year}/employees/{ORG.pegawai_a1}", headers=auth("penilai_a"))
+    assert boss.status_code == 200
+    r = await api.post(
+        f"/me/cycles/{year}/objection",
+        json={"reasons": "Capaian saya melebihi target."},
+        headers=auth("pegawai_a1"),
+    )
+    assert r.status_code == 409
+    again = await api.post(
+        f"/cycles/{year}/launch", json={"nips": [ORG.pegawai_a1]}, headers=auth("bkpp")
+    )
+    assert again.json()["skipped"] == 1
+    hist = await api.get(
+        f"/audit/cycles/{appraisal_workflow_id(year, ORG.pegawai_a1)}/history",
+        headers=auth("auditor"),
+    )
+    assert hist.status_code == 200
+    assert hist.json()["events"]
+    r = await api.post(
+        f"/hr/employees/{ORG.pegawai_a1}/status",
+        json={"year": year, "status": "Pensiun", "reason": "BUP"},
+        headers=auth("bkpp"),
+    )
+    assert r.status_code == 200, r.text
+    tid = f"{appraisal_workflow_id(year, ORG.pegawai_a1)}/incentive"
+    for _ in range(50):  # the stand-in ends on its next workflow task
+        r = await api.post(f"/tasks/{tid}/complete", json=APPROVE, headers=auth("bkpp"))
+        if r.status_code == 409:
+            break
+        await asyncio.sleep(0.1)
+    assert r.status_code == 409
+    assert r.json()["code"] == "cycle_closed"
+
+
+@pytest.mark.parametrize("user", ["auditor", "pegawai_a1", "penilai_a", "kepala"])
+async def test_only_hr_launches(api, auth, user):
+    r = await api.post("/cycles", json={"year": 2099}, headers=auth(user))
+    assert r.status_code == 403
