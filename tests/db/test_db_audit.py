@@ -2,9 +2,10 @@
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from db.audit import append_audit, verify_chain
 from db.engine import session_scope
@@ -13,8 +14,8 @@ from db.models import AuditEvent
 T0 = datetime(2027, 1, 5, 8, 30, 15, 123456, tzinfo=UTC)
 
 
-def _append(session: Session, key: str, **kw) -> AuditEvent | None:
-    args = {
+def _append(session: Session, key: str, **kw: Any) -> AuditEvent | None:
+    args: dict[str, Any] = {
         "actor": "198609262015051001",
         "action": "skp.approve",
         "workflow_id": "appraisal-2027-198609262015051001",
@@ -42,7 +43,7 @@ def test_chain_verifies(engine: Engine) -> None:
             _append(s, f"wf/step-{i}", at=T0 + timedelta(minutes=i))
     with Session(engine) as s:
         report = verify_chain(s)
-        events = s.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        events = s.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     assert report.ok, report
     assert report.checked == 5
     assert events[0].prev_hash == "0" * 64

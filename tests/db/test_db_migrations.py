@@ -1,5 +1,7 @@
 """Migrations reach head on both backends and match the SQLModel tables exactly."""
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -30,7 +32,7 @@ def test_database_version(engine: Engine) -> None:
     assert version.split()[0] in ("SQLite", "PostgreSQL")
 
 
-def test_sqlite_pragmas_and_parent_dir(tmp_path) -> None:
+def test_sqlite_pragmas_and_parent_dir(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'nested' / 'dir' / 'k.db'}"
     engine = make_engine(url)
     with engine.connect() as conn:

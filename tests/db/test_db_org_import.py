@@ -1,6 +1,6 @@
 """Organisation import: all or nothing, every bad row reported, re-import records transfers."""
 
-from csv_helpers import csv_text, nip, row
+from csv_helpers import csv_text, nip, row, small_org
 from sqlmodel import Session, func, select
 
 from db.models import Employee, EmployeeChange, OrgUnit
@@ -11,8 +11,8 @@ def _count(session: Session, model: type) -> int:
     return session.exec(select(func.count()).select_from(model)).one()
 
 
-def test_good_file(session: Session, small_org) -> None:
-    text, nips = small_org
+def test_good_file(session: Session) -> None:
+    text, nips = small_org()
     report = import_org_csv(session, text, source="import:test.csv")
     session.commit()
     assert report.ok, report.errors
@@ -73,8 +73,8 @@ def test_own_penilai_is_rejected(session: Session) -> None:
     assert report.errors[0].column == "nip_atasan"
 
 
-def test_loop_through_existing_employees(session: Session, small_org) -> None:
-    text, nips = small_org
+def test_loop_through_existing_employees(session: Session) -> None:
+    text, nips = small_org()
     assert import_org_csv(session, text, source="first.csv").ok
     session.commit()
     # The kepala now reports to a staff member who (in the database) reports up to the kepala.
@@ -84,8 +84,8 @@ def test_loop_through_existing_employees(session: Session, small_org) -> None:
     assert "loop" in report.errors[0].reason
 
 
-def test_penilai_may_be_in_database(session: Session, small_org) -> None:
-    text, nips = small_org
+def test_penilai_may_be_in_database(session: Session) -> None:
+    text, nips = small_org()
     assert import_org_csv(session, text, source="first.csv").ok
     session.commit()
     newcomer = nip(50)
@@ -96,8 +96,8 @@ def test_penilai_may_be_in_database(session: Session, small_org) -> None:
     assert _count(session, Employee) == 6
 
 
-def test_reimport_records_transfer_and_changes(session: Session, small_org) -> None:
-    text, nips = small_org
+def test_reimport_records_transfer_and_changes(session: Session) -> None:
+    text, nips = small_org()
     assert import_org_csv(session, text, source="import:v1.csv").ok
     session.commit()
     lines = text.strip().split("\n")
