@@ -1,6 +1,9 @@
 """Organisation import: all or nothing, every bad row reported, re-import records transfers."""
 
+from typing import Any
+
 from csv_helpers import csv_text, nip, row, small_org
+from sqlalchemy import Engine, event
 from sqlmodel import Session, func, select
 
 from db.models import Employee, EmployeeChange, OrgUnit
@@ -158,3 +161,25 @@ def test_large_file_with_bad_rows_reports_all(session: Session) -> None:
     bad_nip = [e for e in report.errors if e.column == "nip"]
     assert len(bad_nip) == 5000 - 990
     assert _count(session, Employee) == 0
+
+
+def test_import_uses_bulk_statements(session: Session, engine: Engine) -> None:
+    """A few statements regardless of size: no per-row queries (15,000 rows must stay fast)."""
+    boss = nip(1)
+    nips = [nip(2 + i) for i in range(900)]
+    rows = [row(boss, jenis="JPT Pratama", golongan="IV/c", head=True)]
+    rows += [row(n, atasan=boss if i < 30 else nips[i % 30], unit=f"U{i % 40}",
+                 unit_name=f"Unit {i % 40}") for i, n in enumerate(nips)]  # fmt: skip
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = import_org_csv(session, csv_text(*rows), source="bulk.csv")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert report.ok, report.errors[:3]
+    assert report.created == 901
+    assert len(statements) < 25, statements
