@@ -1,4 +1,4 @@
-"""Runtime settings from the environment (prefix KINERJA_ or the plain names below); read only by composition roots."""
+"""Runtime settings from the environment (KINERJA_*); read only by the composition roots."""
 
 from functools import lru_cache
 from pathlib import Path

@@ -46,13 +46,19 @@ async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     client = await _connect_retrying(settings)
     await ensure_search_attributes(client, settings.temporal_namespace)
-    channel = make_channel(settings.notify_channel, smtp_host=settings.smtp_host,
-                           smtp_port=settings.smtp_port, sender=settings.smtp_sender,
-                           webhook_url=settings.webhook_url)
+    channel = make_channel(
+        settings.notify_channel,
+        smtp_host=settings.smtp_host,
+        smtp_port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        webhook_url=settings.webhook_url,
+    )
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, executor)
         dispatcher = OutboxDispatcher(make_engine(settings.resolved_database_url), channel)
-        log.info("worker started", task_queue=settings.task_queue, address=settings.temporal_address)
+        log.info(
+            "worker started", task_queue=settings.task_queue, address=settings.temporal_address
+        )
         outbox = asyncio.create_task(dispatcher.run_forever())
         try:
             await worker.run()

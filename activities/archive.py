@@ -25,10 +25,13 @@ class ArchiveActivities:
         handle = self.client.get_workflow_handle(inp.workflow_id, run_id=inp.run_id)
         desc = await handle.describe()
         if desc.raw_description.workflow_execution_info.status == (
-                WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING):
+            WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+        ):
             raise RuntimeError("workflow still running; retry later")
         history = await handle.fetch_history()
-        body = history.to_json()  # the format `temporal workflow show --output json` and Replayer read
+        body = (
+            history.to_json()
+        )  # the format `temporal workflow show --output json` and Replayer read
         count = len(history.events)
         await asyncio.to_thread(self._store, inp, desc.run_id or "", body, count)
         return count
@@ -37,5 +40,11 @@ class ArchiveActivities:
         with session_scope(self.engine) as s:
             row = s.get(HistoryArchive, inp.workflow_id)
             if row is None:
-                s.add(HistoryArchive(workflow_id=inp.workflow_id, run_id=run_id,
-                                     event_count=count, history_json=body))
+                s.add(
+                    HistoryArchive(
+                        workflow_id=inp.workflow_id,
+                        run_id=run_id,
+                        event_count=count,
+                        history_json=body,
+                    )
+                )

@@ -1,4 +1,4 @@
-"""Notification delivery from the outbox: structured log, SMTP or a webhook (WhatsApp/SMS gateway)."""
+"""Notification delivery from the outbox: structured log, SMTP or a webhook (WhatsApp/SMS)."""
 
 import asyncio
 import smtplib
@@ -8,8 +8,8 @@ from typing import Protocol
 
 import httpx
 import structlog
-from sqlalchemy import Engine, select
-from sqlmodel import col
+from sqlalchemy import Engine
+from sqlmodel import col, select
 
 from db.engine import session_scope
 from db.models import Employee, Notification
@@ -54,9 +54,17 @@ class WebhookChannel:
         self.url = url
 
     def send(self, note: Notification, address: str | None) -> None:
-        resp = httpx.post(self.url, timeout=10, headers={"Idempotency-Key": note.key}, json={
-            "to": note.recipient_nip, "address": address, "subject": note.subject,
-            "body": note.body})
+        resp = httpx.post(
+            self.url,
+            timeout=10,
+            headers={"Idempotency-Key": note.key},
+            json={
+                "to": note.recipient_nip,
+                "address": address,
+                "subject": note.subject,
+                "body": note.body,
+            },
+        )
         resp.raise_for_status()
 
 
@@ -83,19 +91,33 @@ class OutboxDispatcher:
         """Deliver up to one batch of pending rows in one transaction; returns how many."""
         done = 0
         with session_scope(self.engine) as s:
-            q = (select(Notification).where(col(Notification.delivered_at).is_(None),
-                                            col(Notification.attempts) < MAX_ATTEMPTS)
-                 .order_by(col(Notification.id)).limit(self.batch))
+            q = (
+                select(Notification)
+                .where(
+                    col(Notification.delivered_at).is_(None),
+                    col(Notification.attempts) < MAX_ATTEMPTS,
+                )
+                .order_by(col(Notification.id))
+                .limit(self.batch)
+            )
             if self.engine.dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)  # several workers never share a row
-            rows = list(s.exec(q).scalars())
+            rows = list(s.exec(q))
             nips = {r.recipient_nip for r in rows if r.recipient_nip}
-            emails = {e.nip: e.email for e in s.exec(
-                select(Employee).where(col(Employee.nip).in_(nips))).scalars()} if nips else {}
+            emails = (
+                {
+                    e.nip: e.email
+                    for e in s.exec(select(Employee).where(col(Employee.nip).in_(nips)))
+                }
+                if nips
+                else {}
+            )
             for row in rows:
                 row.attempts += 1
                 try:
-                    self.channel.send(row, row.recipient_address or emails.get(row.recipient_nip or ""))
+                    self.channel.send(
+                        row, row.recipient_address or emails.get(row.recipient_nip or "")
+                    )
                 except Exception as exc:
                     row.last_error = str(exc)[:2000]
                 else:
@@ -106,8 +128,9 @@ class OutboxDispatcher:
         return done
 
 
-def make_channel(kind: str, *, smtp_host: str, smtp_port: int, sender: str,
-                 webhook_url: str) -> Channel:
+def make_channel(
+    kind: str, *, smtp_host: str, smtp_port: int, sender: str, webhook_url: str
+) -> Channel:
     """The configured channel; unknown kinds are a configuration error at start-up."""
     if kind == "log":
         return LogChannel()

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine, and_
+from sqlmodel import Session, col, select
 from temporalio import activity
 
 from db.audit import append_audit
@@ -36,10 +36,17 @@ class StorageActivities:
         """Apply one step idempotently: the audit key "{workflow_id}/{step}" marks it as written."""
         with session_scope(self.engine) as s:
             before = self._before(s, rec)
-            event = append_audit(s, key=f"{rec.workflow_id}/{rec.step}", actor=rec.actor or "system",
-                                 action=rec.action, workflow_id=rec.workflow_id,
-                                 nip=rec.cycle.nip if rec.cycle else None, before=before,
-                                 after=self._after(rec), at=rec.at)
+            event = append_audit(
+                s,
+                key=f"{rec.workflow_id}/{rec.step}",
+                actor=rec.actor or "system",
+                action=rec.action,
+                workflow_id=rec.workflow_id,
+                nip=rec.cycle.nip if rec.cycle else None,
+                before=before,
+                after=self._after(rec),
+                at=rec.at,
+            )
             if event is None:  # a retry of a step already written: nothing more to do
                 return StepOutcome(applied=False, org_predikat=self._org(s, rec))
             if rec.cycle is not None:
@@ -57,19 +64,28 @@ class StorageActivities:
         row = s.get(CycleRecord, rec.workflow_id)
         if row is None:
             return None
-        return {"stage": row.stage, "skp_status": row.skp_status,
-                "annual_predikat": row.annual_predikat, "penilai_nip": row.penilai_nip}
+        return {
+            "stage": row.stage,
+            "skp_status": row.skp_status,
+            "annual_predikat": row.annual_predikat,
+            "penilai_nip": row.penilai_nip,
+        }
 
     @staticmethod
     def _after(rec: StepRecord) -> dict[str, Any]:
         after: dict[str, Any] = {"details": rec.details}
         if rec.cycle:
-            after.update(stage=rec.cycle.stage, skp_status=rec.cycle.skp_status,
-                         annual_predikat=rec.cycle.annual_predikat,
-                         penilai_nip=rec.cycle.penilai_nip)
+            after.update(
+                stage=rec.cycle.stage,
+                skp_status=rec.cycle.skp_status,
+                annual_predikat=rec.cycle.annual_predikat,
+                penilai_nip=rec.cycle.penilai_nip,
+            )
         after["tasks_opened"] = [t.id for t in rec.open_tasks]
-        after["tasks_closed"] = [{"id": c.id, "status": c.status, "by": c.by, "result": c.result}
-                                 for c in rec.close_tasks]
+        after["tasks_closed"] = [
+            {"id": c.id, "status": c.status, "by": c.by, "result": c.result}
+            for c in rec.close_tasks
+        ]
         if rec.reassign:
             after["tasks_reassigned"] = [r.model_dump(mode="json") for r in rec.reassign]
         return after
@@ -77,12 +93,19 @@ class StorageActivities:
     @staticmethod
     def _upsert_cycle(s: Session, wf_id: str, c: CycleSnapshot, at: datetime) -> None:
         row = s.get(CycleRecord, wf_id) or CycleRecord(
-            workflow_id=wf_id, year=c.year, nip=c.nip, unit_code=c.unit_code, stage=c.stage,
-            started_at=at)
+            workflow_id=wf_id,
+            year=c.year,
+            nip=c.nip,
+            unit_code=c.unit_code,
+            stage=c.stage,
+            started_at=at,
+        )
         row.unit_code, row.penilai_nip, row.stage = c.unit_code, c.penilai_nip, c.stage
         row.skp_status = c.skp_status
-        row.period_predikats = [{"period": int(k), "predikat": v.value}
-                                for k, v in sorted(c.period_predikats.items(), key=lambda kv: int(kv[0]))]
+        row.period_predikats = [
+            {"period": int(k), "predikat": v.value}
+            for k, v in sorted(c.period_predikats.items(), key=lambda kv: int(kv[0]))
+        ]
         row.annual_predikat, row.tpp_share = c.annual_predikat, c.tpp_share
         row.follow_ups = [f.value for f in c.follow_ups]
         row.jp_earned, row.outcome, row.updated_at = c.jp_earned, c.outcome, at
@@ -91,8 +114,7 @@ class StorageActivities:
 
     def _tasks(self, s: Session, rec: StepRecord) -> None:
         ids = [c.id for c in rec.close_tasks] + [r.id for r in rec.reassign]
-        rows = {t.id: t for t in s.exec(select(Task).where(col(Task.id).in_(ids))).scalars()} \
-            if ids else {}
+        rows = {t.id: t for t in s.exec(select(Task).where(col(Task.id).in_(ids)))} if ids else {}
         for c in rec.close_tasks:
             row = rows.get(c.id)
             if row is None or row.status is not TaskStatus.OPEN:
@@ -111,30 +133,55 @@ class StorageActivities:
             context = dict(spec.context)
             if spec.feedback_window is not None:
                 context["citizen_feedback"] = _feedback(s, spec)
-            s.add(Task(id=spec.id, workflow_id=rec.workflow_id, step=spec.step, kind=spec.kind,
-                       title=spec.title, assignee_nip=spec.assignee_nip,
-                       assignee_role=spec.assignee_role, subject_nip=spec.subject_nip,
-                       unit_code=spec.unit_code, period_index=spec.period_index,
-                       status=TaskStatus.OPEN, due_at=spec.due_at,
-                       escalation_level=spec.escalation_level, context=context,
-                       created_at=rec.at))
+            s.add(
+                Task(
+                    id=spec.id,
+                    workflow_id=rec.workflow_id,
+                    step=spec.step,
+                    kind=spec.kind,
+                    title=spec.title,
+                    assignee_nip=spec.assignee_nip,
+                    assignee_role=spec.assignee_role,
+                    subject_nip=spec.subject_nip,
+                    unit_code=spec.unit_code,
+                    period_index=spec.period_index,
+                    status=TaskStatus.OPEN,
+                    due_at=spec.due_at,
+                    escalation_level=spec.escalation_level,
+                    context=context,
+                    created_at=rec.at,
+                )
+            )
 
     def _outbox(self, s: Session, rec: StepRecord) -> None:
         for n, note in enumerate(rec.notifications):
             for nip in _recipients(s, note.recipient_nip, note.recipient_role):
-                s.add(Notification(key=f"{rec.workflow_id}/{rec.step}/{n}/{nip}", recipient_nip=nip,
-                                   channel=self.channel, subject=note.subject, body=note.body,
-                                   created_at=rec.at))
+                s.add(
+                    Notification(
+                        key=f"{rec.workflow_id}/{rec.step}/{n}/{nip}",
+                        recipient_nip=nip,
+                        channel=self.channel,
+                        subject=note.subject,
+                        body=note.body,
+                        created_at=rec.at,
+                    )
+                )
 
     @staticmethod
     def _training(s: Session, rec: StepRecord) -> None:
         t = rec.training
         assert t is not None
-        row = s.exec(select(TrainingRecord).where(
-            col(TrainingRecord.key) == rec.workflow_id)).scalars().first()
+        row = s.exec(
+            select(TrainingRecord).where(col(TrainingRecord.key) == rec.workflow_id)
+        ).first()
         if row is None:
-            row = TrainingRecord(key=rec.workflow_id, nip=t.nip, year=t.year,
-                                 workflow_id=rec.workflow_id, training_type=t.training_type)
+            row = TrainingRecord(
+                key=rec.workflow_id,
+                nip=t.nip,
+                year=t.year,
+                workflow_id=rec.workflow_id,
+                training_type=t.training_type,
+            )
         row.jp_planned, row.jp_earned, row.status = t.jp_planned, t.jp_earned, t.status
         row.due_at, row.certificate_url = t.due_at, t.certificate_url
         if t.status == "reported":
@@ -147,9 +194,14 @@ class StorageActivities:
     def _org(s: Session, rec: StepRecord) -> Any:
         if rec.want_org_predikat is None or rec.cycle is None:
             return None
-        row = s.exec(select(UnitPredikat).where(and_(
-            col(UnitPredikat.unit_code) == rec.want_org_predikat,
-            col(UnitPredikat.year) == rec.cycle.year))).scalars().first()
+        row = s.exec(
+            select(UnitPredikat).where(
+                and_(
+                    col(UnitPredikat.unit_code) == rec.want_org_predikat,
+                    col(UnitPredikat.year) == rec.cycle.year,
+                )
+            )
+        ).first()
         return row.org_predikat if row else None
 
 
@@ -157,15 +209,29 @@ def _feedback(s: Session, spec: TaskSpec) -> list[dict[str, Any]]:
     """Citizen feedback about the employee or their unit in the window: evidence, never a score."""
     assert spec.feedback_window is not None
     start, end = (d.astimezone(UTC) for d in spec.feedback_window)
-    q = (select(CitizenFeedback)
-         .where(col(CitizenFeedback.created_at) >= start, col(CitizenFeedback.created_at) < end)
-         .where((col(CitizenFeedback.employee_nip) == spec.subject_nip)
-                | (col(CitizenFeedback.unit_code) == spec.unit_code))
-         .order_by(col(CitizenFeedback.created_at).desc()).limit(FEEDBACK_LIMIT))
+    q = (
+        select(CitizenFeedback)
+        .where(col(CitizenFeedback.created_at) >= start, col(CitizenFeedback.created_at) < end)
+        .where(
+            (col(CitizenFeedback.employee_nip) == spec.subject_nip)
+            | (col(CitizenFeedback.unit_code) == spec.unit_code)
+        )
+        .order_by(col(CitizenFeedback.created_at).desc())
+        .limit(FEEDBACK_LIMIT)
+    )
     # The reporter's identity (contact, client hash) is kept from handlers.
-    return [{"id": f.id, "unit_code": f.unit_code, "about_employee": f.employee_nip is not None,
-             "ticket": f.ticket, "rating": f.rating, "text": f.text,
-             "created_at": f.created_at.isoformat()} for f in s.exec(q).scalars()]
+    return [
+        {
+            "id": f.id,
+            "unit_code": f.unit_code,
+            "about_employee": f.employee_nip is not None,
+            "ticket": f.ticket,
+            "rating": f.rating,
+            "text": f.text,
+            "created_at": f.created_at.isoformat(),
+        }
+        for f in s.exec(q)
+    ]
 
 
 def _recipients(s: Session, nip: str | None, role: Role | None) -> list[str]:
@@ -174,5 +240,5 @@ def _recipients(s: Session, nip: str | None, role: Role | None) -> list[str]:
         return [nip]
     if role is None:
         return []
-    users = s.exec(select(User).where(col(User.active).is_(True))).scalars()
+    users = s.exec(select(User).where(col(User.active).is_(True)))
     return sorted({u.nip or u.username for u in users if role.value in (u.roles or [])})

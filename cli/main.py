@@ -46,8 +46,13 @@ def api() -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("api.main:app", host=settings.api_host, port=settings.api_port,
-                log_config=None, proxy_headers=True)
+    uvicorn.run(
+        "api.main:app",
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        proxy_headers=True,
+    )
 
 
 @app.command()

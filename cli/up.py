@@ -1,4 +1,4 @@
-"""`kinerja up`: the embedded stack (Temporal dev server, worker, API) as one supervised process group."""
+"""`kinerja up`: the embedded stack (Temporal dev server, worker, API), supervised as one."""
 
 import signal
 import socket
@@ -21,7 +21,9 @@ def _port_open(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _wait_port(host: str, port: int, proc: subprocess.Popen[bytes], what: str, timeout: float) -> None:
+def _wait_port(
+    host: str, port: int, proc: subprocess.Popen[bytes], what: str, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -35,8 +37,9 @@ def _wait_port(host: str, port: int, proc: subprocess.Popen[bytes], what: str, t
 def _spawn(cmd: list[str], log_file: Path | None = None) -> subprocess.Popen[bytes]:
     out = open(log_file, "ab") if log_file else None  # noqa: SIM115 - owned by the child for its life
     # A new session per child, so Ctrl-C reaches only us and we stop children in order.
-    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT if out else None,
-                            start_new_session=True)
+    return subprocess.Popen(
+        cmd, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True
+    )
 
 
 def _stop(procs: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
@@ -73,8 +76,12 @@ def run_stack(settings: Settings) -> int:
         if settings.embedded_temporal:
             if _port_open(host, temporal_port):
                 raise RuntimeError(f"port {temporal_port} is taken: stop the other Temporal first")
-            cmd = dev_server_command(db_file=var / "temporal.db", host=host, port=temporal_port,
-                                     ui_port=settings.temporal_ui_port)
+            cmd = dev_server_command(
+                db_file=var / "temporal.db",
+                host=host,
+                port=temporal_port,
+                ui_port=settings.temporal_ui_port,
+            )
             procs.append(("temporal", _spawn(cmd, var / "temporal.log")))
             _wait_port(host, temporal_port, procs[-1][1], "temporal", 60)
         procs.append(("worker", _spawn([*me, "worker"])))

@@ -1,1 +1,1 @@
-"""Runtime plumbing shared by the composition roots: logging, Temporal connection, the dev server."""
+"""Runtime plumbing of the composition roots: logging, Temporal connection, dev server."""

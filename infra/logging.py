@@ -31,7 +31,9 @@ def configure_logging(*, level: str = "INFO", json: bool | None = None) -> None:
     # Route stdlib logging (temporalio, uvicorn, alembic) through the same renderer.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(processors=[*shared[1:], renderer], foreign_pre_chain=[])
+        structlog.stdlib.ProcessorFormatter(
+            processors=[*shared[1:], renderer], foreign_pre_chain=[]
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -1,11 +1,11 @@
-"""AppraisalCycleWorkflow: one employee's performance year (PermenPANRB 6/2022) as one durable workflow."""
+"""AppraisalCycleWorkflow: one employee's performance year (PermenPANRB 6/2022)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import SearchAttributeKey
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         StatusChange,
         TaskCompleted,
         TaskCompletion,
+        TaskRef,
         TaskSpec,
         TrainingOutcome,
         Transfer,
@@ -61,7 +62,7 @@ ORG_TO_RATING = {"Istimewa": Rating.DI_ATAS, "Baik": Rating.SESUAI}
 
 @workflow.defn(name="AppraisalCycleWorkflow")
 class AppraisalCycleWorkflow:
-    """Planning, periodic reviews, training, annual evaluation, objection and incentive of one year."""
+    """Planning, periodic reviews, training, annual rating, objection and incentive of a year."""
 
     @workflow.init
     def __init__(self, inp: CycleInput) -> None:
@@ -117,9 +118,16 @@ class AppraisalCycleWorkflow:
         return self.status_query()
 
     async def _start(self) -> None:
-        await self.desk.record("start", "cycle_started", details={
-            "policy_version": self.inp.policy.version, "calendar": self.inp.calendar.kind.value,
-            "compression": self.inp.calendar.compression, "status": self.status.value})
+        await self.desk.record(
+            "start",
+            "cycle_started",
+            details={
+                "policy_version": self.inp.policy.version,
+                "calendar": self.inp.calendar.kind.value,
+                "compression": self.inp.calendar.compression,
+                "status": self.status.value,
+            },
+        )
 
     async def _wait_active_or(self, until: datetime) -> None:
         """An exempt employee is not asked to plan; wait for a return to work or the year's end."""
@@ -137,7 +145,8 @@ class AppraisalCycleWorkflow:
                 return False
             try:
                 await workflow.wait_condition(
-                    lambda: self.desk.ended is not None or bool(early and early()), timeout=at - now)
+                    lambda: self.desk.ended is not None or bool(early and early()), timeout=at - now
+                )
             except TimeoutError:
                 return False
             self.desk.raise_if_ended()
@@ -147,7 +156,8 @@ class AppraisalCycleWorkflow:
     async def _ready(self) -> None:
         """Block new work while the cycle is paused (leave, CLTN, MPP, tugas belajar)."""
         await workflow.wait_condition(
-            lambda: self.desk.paused_since is None or self.desk.ended is not None)
+            lambda: self.desk.paused_since is None or self.desk.ended is not None
+        )
         self.desk.raise_if_ended()
 
     # ---- planning ------------------------------------------------------------------------
@@ -164,43 +174,83 @@ class AppraisalCycleWorkflow:
         deadline = cal.skp_deadline if v == 1 else now + cal.days(30)
         deadline = max(deadline, now + cal.days(pol.skp_review_days))
         note, round_ = "", 0
-        draft = self._task(TaskKind.SKP_DRAFT, f"skp{v}/draft", "Menyusun dan mengajukan SKP",
-                           self.inp.nip, deadline, {"version": v})
-        await self.desk.record(f"skp{v}/open", "skp_draft_requested", open_tasks=[draft],
-                               notify=[self._note_task(draft)])
+        draft = self._task(
+            TaskKind.SKP_DRAFT,
+            f"skp{v}/draft",
+            "Menyusun dan mengajukan SKP",
+            self.inp.nip,
+            deadline,
+            {"version": v},
+        )
+        await self.desk.record(
+            f"skp{v}/open",
+            "skp_draft_requested",
+            open_tasks=[draft],
+            notify=[self._note_task(draft)],
+        )
         while True:
             round_ += 1
             sub = await self.desk.wait_for(draft)
             assert isinstance(sub, SkpSubmission)
             self.skp, self.skp_status = sub.skp, SkpStatus.DIAJUKAN
             due = max(deadline, workflow.now() + cal.days(pol.skp_review_days))
-            review = self._task(TaskKind.SKP_APPROVAL, f"skp{v}/review{round_}",
-                                "Menyetujui SKP bawahan", self.placement.penilai_nip, due,
-                                {"skp": sub.skp.model_dump(mode="json"), "version": v,
-                                 "round": round_, "previous_note": note})
-            await self.desk.record(f"skp{v}/submitted{round_}", "skp_submitted", actor=draft.by or "",
-                                   close=[draft], open_tasks=[review],
-                                   notify=[self._note_task(review)])
+            review = self._task(
+                TaskKind.SKP_APPROVAL,
+                f"skp{v}/review{round_}",
+                "Menyetujui SKP bawahan",
+                self.placement.penilai_nip,
+                due,
+                {
+                    "skp": sub.skp.model_dump(mode="json"),
+                    "version": v,
+                    "round": round_,
+                    "previous_note": note,
+                },
+            )
+            await self.desk.record(
+                f"skp{v}/submitted{round_}",
+                "skp_submitted",
+                actor=draft.by or "",
+                close=[draft],
+                open_tasks=[review],
+                notify=[self._note_task(review)],
+            )
             decision = await self.desk.wait_for(review)
             assert isinstance(decision, SkpReview)
             if decision.approve:
                 self.skp_status = SkpStatus.DISETUJUI
                 self.stage = Stage.PELAKSANAAN
                 await self._set_stage()
-                await self.desk.record(f"skp{v}/approved", "skp_approved", actor=review.by or "",
-                                       close=[review], notify=[self._note_employee(
-                                           "SKP disetujui", "SKP Anda telah disetujui penilai.")])
+                await self.desk.record(
+                    f"skp{v}/approved",
+                    "skp_approved",
+                    actor=review.by or "",
+                    close=[review],
+                    notify=[
+                        self._note_employee("SKP disetujui", "SKP Anda telah disetujui penilai.")
+                    ],
+                )
                 return
             note = decision.note
             self.skp_status = SkpStatus.DITOLAK
             due = max(deadline, workflow.now() + cal.days(pol.skp_review_days))
-            draft = self._task(TaskKind.SKP_DRAFT, f"skp{v}/draft{round_ + 1}",
-                               "Memperbaiki SKP yang dikembalikan", self.inp.nip, due,
-                               {"version": v, "returned_note": note,
-                                "skp": sub.skp.model_dump(mode="json")})
-            await self.desk.record(f"skp{v}/returned{round_}", "skp_returned", actor=review.by or "",
-                                   close=[review], open_tasks=[draft], details={"note": note},
-                                   notify=[self._note_task(draft)])
+            draft = self._task(
+                TaskKind.SKP_DRAFT,
+                f"skp{v}/draft{round_ + 1}",
+                "Memperbaiki SKP yang dikembalikan",
+                self.inp.nip,
+                due,
+                {"version": v, "returned_note": note, "skp": sub.skp.model_dump(mode="json")},
+            )
+            await self.desk.record(
+                f"skp{v}/returned{round_}",
+                "skp_returned",
+                actor=review.by or "",
+                close=[review],
+                open_tasks=[draft],
+                details={"note": note},
+                notify=[self._note_task(draft)],
+            )
 
     # ---- periodic review -----------------------------------------------------------------
 
@@ -214,53 +264,100 @@ class AppraisalCycleWorkflow:
         await self._set_stage()
         now = workflow.now()
         skp_json = self.skp.model_dump(mode="json") if self.skp else {}
-        rep = self._task(TaskKind.REALISATION, f"p{i}/realisation",
-                         f"Melaporkan realisasi {period.label}", self.inp.nip,
-                         now + cal.days(pol.realisation_due_days),
-                         {"period": period.label, "period_index": i, "skp": skp_json}, period=i)
-        await self.desk.record(f"p{i}/open", "realisation_requested", open_tasks=[rep],
-                               notify=[self._note_task(rep)])
+        rep = self._task(
+            TaskKind.REALISATION,
+            f"p{i}/realisation",
+            f"Melaporkan realisasi {period.label}",
+            self.inp.nip,
+            now + cal.days(pol.realisation_due_days),
+            {"period": period.label, "period_index": i, "skp": skp_json},
+            period=i,
+        )
+        await self.desk.record(
+            f"p{i}/open", "realisation_requested", open_tasks=[rep], notify=[self._note_task(rep)]
+        )
         sub = await self.desk.wait_for(rep)
         assert isinstance(sub, RealisationSubmission)
         self.realisation[i] = sub.report
-        rating = self._task(TaskKind.PERIOD_RATING, f"p{i}/rating",
-                            f"Menilai kinerja {period.label}", self.placement.penilai_nip,
-                            workflow.now() + cal.days(pol.rating_due_days),
-                            {"period": period.label, "period_index": i, "skp": skp_json,
-                             "realisation": sub.report.model_dump(mode="json")},
-                            period=i, feedback=(period.start, period.end))
-        await self.desk.record(f"p{i}/reported", "realisation_reported", actor=rep.by or "",
-                               close=[rep], open_tasks=[rating], notify=[self._note_task(rating)])
+        rating = self._task(
+            TaskKind.PERIOD_RATING,
+            f"p{i}/rating",
+            f"Menilai kinerja {period.label}",
+            self.placement.penilai_nip,
+            workflow.now() + cal.days(pol.rating_due_days),
+            {
+                "period": period.label,
+                "period_index": i,
+                "skp": skp_json,
+                "realisation": sub.report.model_dump(mode="json"),
+            },
+            period=i,
+            feedback=(period.start, period.end),
+        )
+        await self.desk.record(
+            f"p{i}/reported",
+            "realisation_reported",
+            actor=rep.by or "",
+            close=[rep],
+            open_tasks=[rating],
+            notify=[self._note_task(rating)],
+        )
         res = await self.desk.wait_for(rating)
         assert isinstance(res, RatingSubmission)
         predikat = predikat_from_ratings(res.hasil_kerja, res.perilaku)
-        self.periods.append(PeriodResult(
-            index=i, label=period.label, placement=self.placement, hasil_kerja=res.hasil_kerja,
-            perilaku=res.perilaku, perilaku_values=res.perilaku_values, predikat=predikat,
-            feedback=res.feedback, rated_by=rating.by or "", rated_at=workflow.now()))
+        self.periods.append(
+            PeriodResult(
+                index=i,
+                label=period.label,
+                placement=self.placement,
+                hasil_kerja=res.hasil_kerja,
+                perilaku=res.perilaku,
+                perilaku_values=res.perilaku_values,
+                predikat=predikat,
+                feedback=res.feedback,
+                rated_by=rating.by or "",
+                rated_at=workflow.now(),
+            )
+        )
         self.stage = Stage.PELAKSANAAN
         await self._set_stage()
-        await self.desk.record(f"p{i}/rated", "period_rated", actor=rating.by or "", close=[rating],
-                               details={"period": period.label, "predikat": predikat.value},
-                               notify=[self._note_employee(
-                                   f"Hasil penilaian {period.label}",
-                                   f"Predikat kinerja {period.label}: {predikat.value}.")])
+        await self.desk.record(
+            f"p{i}/rated",
+            "period_rated",
+            actor=rating.by or "",
+            close=[rating],
+            details={"period": period.label, "predikat": predikat.value},
+            notify=[
+                self._note_employee(
+                    f"Hasil penilaian {period.label}",
+                    f"Predikat kinerja {period.label}: {predikat.value}.",
+                )
+            ],
+        )
         await self._maybe_train(predikat, period)
 
     async def _maybe_train(self, predikat: Predikat | None, period: Period | None) -> None:
         """Start a training child when the predicate or the JP pace calls for it (Ps. 205-206)."""
-        plan = plan_training(self.inp, predikat, period, self.jp_earned, self.training_open,
-                             workflow.now())
+        plan = plan_training(
+            self.inp, predikat, period, self.jp_earned, self.training_open, workflow.now()
+        )
         if plan is None:
             return
         self.training_count += 1
         self.training_open = True
-        child = plan.model_copy(update={"penilai_nip": self.placement.penilai_nip,
-                                        "atasan_penilai_nip": self.placement.atasan_penilai_nip,
-                                        "unit_code": self.placement.unit_code})
+        child = plan.model_copy(
+            update={
+                "penilai_nip": self.placement.penilai_nip,
+                "atasan_penilai_nip": self.placement.atasan_penilai_nip,
+                "unit_code": self.placement.unit_code,
+            }
+        )
         await workflow.start_child_workflow(
-            "TrainingWorkflow", child, id=f"training-{self.inp.year}-{self.inp.nip}-"
-            f"{self.training_count}", parent_close_policy=ParentClosePolicy.ABANDON)
+            "TrainingWorkflow",
+            child,
+            id=f"training-{self.inp.year}-{self.inp.nip}-{self.training_count}",
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
 
     @workflow.signal(name="training_finished")
     def training_finished(self, outcome: TrainingOutcome) -> None:
@@ -277,34 +374,57 @@ class AppraisalCycleWorkflow:
         await self._ready()
         self.stage = Stage.PENILAIAN_TAHUNAN
         await self._set_stage()
-        task = self._task(TaskKind.ANNUAL_RATING, "annual/rating", "Penilaian kinerja tahunan",
-                          self.placement.penilai_nip, workflow.now() + cal.days(pol.rating_due_days),
-                          {"periods": [p.model_dump(mode="json") for p in self.periods],
-                           "skp": self.skp.model_dump(mode="json") if self.skp else {},
-                           "is_unit_head": self.placement.is_unit_head},
-                          feedback=(cal.year_start, cal.year_end))
+        task = self._task(
+            TaskKind.ANNUAL_RATING,
+            "annual/rating",
+            "Penilaian kinerja tahunan",
+            self.placement.penilai_nip,
+            workflow.now() + cal.days(pol.rating_due_days),
+            {
+                "periods": [p.model_dump(mode="json") for p in self.periods],
+                "skp": self.skp.model_dump(mode="json") if self.skp else {},
+                "is_unit_head": self.placement.is_unit_head,
+            },
+            feedback=(cal.year_start, cal.year_end),
+        )
         outcome = await self.desk.record(
-            "annual/open", "annual_rating_requested", open_tasks=[task],
+            "annual/open",
+            "annual_rating_requested",
+            open_tasks=[task],
             notify=[self._note_task(task)],
-            want_org_predikat=self.placement.unit_code if self.placement.is_unit_head else None)
+            want_org_predikat=self.placement.unit_code if self.placement.is_unit_head else None,
+        )
         if outcome.org_predikat is not None:
             # A unit head's Hasil Kerja is the unit's organisational result.
             self.org_rating = ORG_TO_RATING.get(outcome.org_predikat.value, Rating.DI_BAWAH)
         res = await self.desk.wait_for(task)
         assert isinstance(res, RatingSubmission)
         predikat = predikat_from_ratings(res.hasil_kerja, res.perilaku)
-        self.annual = AnnualResult(hasil_kerja=res.hasil_kerja, perilaku=res.perilaku,
-                                   predikat=predikat, feedback=res.feedback, rated_by=task.by or "",
-                                   rated_at=workflow.now())
+        self.annual = AnnualResult(
+            hasil_kerja=res.hasil_kerja,
+            perilaku=res.perilaku,
+            predikat=predikat,
+            feedback=res.feedback,
+            rated_by=task.by or "",
+            rated_at=workflow.now(),
+        )
         self.stage = Stage.KEBERATAN
         await self._set_stage()
         days = pol.objection_window_days
-        await self.desk.record("annual/rated", "annual_rated", actor=task.by or "", close=[task],
-                               details={"predikat": predikat.value},
-                               notify=[self._note_employee(
-                                   "Hasil penilaian tahunan",
-                                   f"Predikat kinerja tahunan Anda: {predikat.value}. Anda dapat "
-                                   f"mengajukan keberatan dalam {days} hari.")])
+        await self.desk.record(
+            "annual/rated",
+            "annual_rated",
+            actor=task.by or "",
+            close=[task],
+            details={"predikat": predikat.value},
+            notify=[
+                self._note_employee(
+                    "Hasil penilaian tahunan",
+                    f"Predikat kinerja tahunan Anda: {predikat.value}. Anda dapat "
+                    f"mengajukan keberatan dalam {days} hari.",
+                )
+            ],
+        )
 
     async def _objection_window(self) -> None:
         cal, pol = self.inp.calendar, self.inp.policy
@@ -313,33 +433,58 @@ class AppraisalCycleWorkflow:
         if self.objection is None or self.annual is None:
             return
         decider = self.placement.atasan_penilai_nip
-        task = self._task(TaskKind.OBJECTION_DECISION, "objection/decision",
-                          "Memutus keberatan atas hasil penilaian", decider,
-                          workflow.now() + cal.days(pol.objection_decision_days),
-                          {"reasons": self.objection.reasons,
-                           "annual": self.annual.model_dump(mode="json"),
-                           "periods": [p.model_dump(mode="json") for p in self.periods]},
-                          role=None if decider else Role.BKPP)
-        await self.desk.record("objection/open", "objection_filed", actor=self.inp.nip,
-                               open_tasks=[task], notify=[self._note_task(task)],
-                               details={"reasons": self.objection.reasons})
+        task = self._task(
+            TaskKind.OBJECTION_DECISION,
+            "objection/decision",
+            "Memutus keberatan atas hasil penilaian",
+            decider,
+            workflow.now() + cal.days(pol.objection_decision_days),
+            {
+                "reasons": self.objection.reasons,
+                "annual": self.annual.model_dump(mode="json"),
+                "periods": [p.model_dump(mode="json") for p in self.periods],
+            },
+            role=None if decider else Role.BKPP,
+        )
+        await self.desk.record(
+            "objection/open",
+            "objection_filed",
+            actor=self.inp.nip,
+            open_tasks=[task],
+            notify=[self._note_task(task)],
+            details={"reasons": self.objection.reasons},
+        )
         dec = await self.desk.wait_for(task)
         assert isinstance(dec, ObjectionDecision)
         final = self.annual.predikat
         if dec.change and dec.hasil_kerja and dec.perilaku:
             final = predikat_from_ratings(dec.hasil_kerja, dec.perilaku)
-            self.annual = self.annual.model_copy(update={
-                "hasil_kerja": dec.hasil_kerja, "perilaku": dec.perilaku, "predikat": final})
-        self.objection = self.objection.model_copy(update={
-            "decided_by": task.by, "decided_at": workflow.now(), "changed": dec.change,
-            "note": dec.note, "final_predikat": final})
-        await self.desk.record("objection/decided", "objection_decided", actor=task.by or "",
-                               close=[task], details={"changed": dec.change,
-                                                      "final_predikat": final.value},
-                               notify=[self._note_employee(
-                                   "Keputusan keberatan",
-                                   f"Keberatan Anda {'dikabulkan' if dec.change else 'ditolak'}; "
-                                   f"predikat akhir: {final.value}. Keputusan ini final.")])
+            self.annual = self.annual.model_copy(
+                update={"hasil_kerja": dec.hasil_kerja, "perilaku": dec.perilaku, "predikat": final}
+            )
+        self.objection = self.objection.model_copy(
+            update={
+                "decided_by": task.by,
+                "decided_at": workflow.now(),
+                "changed": dec.change,
+                "note": dec.note,
+                "final_predikat": final,
+            }
+        )
+        await self.desk.record(
+            "objection/decided",
+            "objection_decided",
+            actor=task.by or "",
+            close=[task],
+            details={"changed": dec.change, "final_predikat": final.value},
+            notify=[
+                self._note_employee(
+                    "Keputusan keberatan",
+                    f"Keberatan Anda {'dikabulkan' if dec.change else 'ditolak'}; "
+                    f"predikat akhir: {final.value}. Keputusan ini final.",
+                )
+            ],
+        )
 
     async def _incentive(self) -> None:
         assert self.annual is not None
@@ -347,86 +492,138 @@ class AppraisalCycleWorkflow:
         self.stage = Stage.TINDAK_LANJUT
         await self._set_stage()
         predikat = self.annual.predikat
-        self.incentive = IncentiveDecision(predikat=predikat,
-                                           tpp_share_percent=tpp_share_for_predikat(predikat, pol),
-                                           follow_ups=follow_ups_for(predikat, pol))
-        task = self._task(TaskKind.INCENTIVE_APPROVAL, "incentive/approval",
-                          "Menyetujui keputusan insentif (TPP) dan tindak lanjut", None,
-                          workflow.now() + cal.days(pol.incentive_approval_days),
-                          {"decision": self.incentive.model_dump(mode="json"),
-                           "annual": self.annual.model_dump(mode="json")}, role=Role.BKPP)
-        await self.desk.record("incentive/open", "incentive_proposed", open_tasks=[task],
-                               notify=[self._note_task(task)])
+        self.incentive = IncentiveDecision(
+            predikat=predikat,
+            tpp_share_percent=tpp_share_for_predikat(predikat, pol),
+            follow_ups=follow_ups_for(predikat, pol),
+        )
+        task = self._task(
+            TaskKind.INCENTIVE_APPROVAL,
+            "incentive/approval",
+            "Menyetujui keputusan insentif (TPP) dan tindak lanjut",
+            None,
+            workflow.now() + cal.days(pol.incentive_approval_days),
+            {
+                "decision": self.incentive.model_dump(mode="json"),
+                "annual": self.annual.model_dump(mode="json"),
+            },
+            role=Role.BKPP,
+        )
+        await self.desk.record(
+            "incentive/open",
+            "incentive_proposed",
+            open_tasks=[task],
+            notify=[self._note_task(task)],
+        )
         await self._maybe_train(predikat, None)
         ok = await self.desk.wait_for(task)
         assert isinstance(ok, IncentiveApproval)
-        self.incentive = self.incentive.model_copy(update={
-            "approved_by": task.by if ok.approve else None, "approved_at": workflow.now(),
-            "note": ok.note})
-        self.outcome = (f"selesai: {predikat.value}, TPP {self.incentive.tpp_share_percent}%"
-                        if ok.approve else f"selesai: insentif ditahan BKPP ({ok.note})")
-        await self.desk.record("incentive/decided", "incentive_decided", actor=task.by or "",
-                               close=[task], details={"approved": ok.approve, "note": ok.note})
+        self.incentive = self.incentive.model_copy(
+            update={
+                "approved_by": task.by if ok.approve else None,
+                "approved_at": workflow.now(),
+                "note": ok.note,
+            }
+        )
+        self.outcome = (
+            f"selesai: {predikat.value}, TPP {self.incentive.tpp_share_percent}%"
+            if ok.approve
+            else f"selesai: insentif ditahan BKPP ({ok.note})"
+        )
+        await self.desk.record(
+            "incentive/decided",
+            "incentive_decided",
+            actor=task.by or "",
+            close=[task],
+            details={"approved": ok.approve, "note": ok.note},
+        )
 
     async def _end_early(self, reason: str) -> None:
         """Retirement, death or dismissal: cancel open tasks and close with the reason."""
         self.stage, self.outcome = Stage.DIHENTIKAN, f"dihentikan: {reason}"
         await self._set_stage()
         open_now = list(self.desk.tasks.values())
-        await self.desk.record("ended", "cycle_ended", cancel=open_now,
-                               details={"reason": reason})
+        await self.desk.record("ended", "cycle_ended", cancel=open_now, details={"reason": reason})
 
     async def _archive(self) -> None:
         """Hand the closed history to the archiver (it outlives us; the server keeps 24 h only)."""
         await workflow.start_child_workflow(
-            "ArchiveHistoryWorkflow", ArchiveInput(workflow_id=self.wf_id,
-                                                   run_id=workflow.info().run_id),
-            id=f"archive-{self.wf_id}", parent_close_policy=ParentClosePolicy.ABANDON)
+            "ArchiveHistoryWorkflow",
+            ArchiveInput(workflow_id=self.wf_id, run_id=workflow.info().run_id),
+            id=f"archive-{self.wf_id}",
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _task(self, kind: TaskKind, step: str, title: str, assignee: str | None, due: datetime,
-              context: dict[str, Any], *, period: int | None = None,
-              feedback: tuple[datetime, datetime] | None = None,
-              role: Role | None = None) -> OpenTask:
+    def _task(
+        self,
+        kind: TaskKind,
+        step: str,
+        title: str,
+        assignee: str | None,
+        due: datetime,
+        context: dict[str, Any],
+        *,
+        period: int | None = None,
+        feedback: tuple[datetime, datetime] | None = None,
+        role: Role | None = None,
+    ) -> OpenTask:
         """A task for `assignee` (BKPP when nobody), escalating up the rating chain."""
         employee_task = assignee == self.inp.nip
-        chain = ([self.placement.penilai_nip] if employee_task
-                 else [self.placement.atasan_penilai_nip])
-        spec = TaskSpec(id=f"{self.wf_id}/{step}", step=step, kind=kind, title=title,
-                        assignee_nip=assignee, assignee_role=role or (None if assignee else Role.BKPP),
-                        subject_nip=self.inp.nip, unit_code=self.placement.unit_code,
-                        period_index=period, due_at=due,
-                        context={"employee": {"nip": self.inp.nip, "name": self.inp.name},
-                                 **context}, feedback_window=feedback)
+        chain = (
+            [self.placement.penilai_nip] if employee_task else [self.placement.atasan_penilai_nip]
+        )
+        spec = TaskSpec(
+            id=f"{self.wf_id}/{step}",
+            step=step,
+            kind=kind,
+            title=title,
+            assignee_nip=assignee,
+            assignee_role=role or (None if assignee else Role.BKPP),
+            subject_nip=self.inp.nip,
+            unit_code=self.placement.unit_code,
+            period_index=period,
+            due_at=due,
+            context={"employee": {"nip": self.inp.nip, "name": self.inp.name}, **context},
+            feedback_window=feedback,
+        )
         return self.desk.new_task(spec, chain=chain)
 
     def _note_task(self, task: OpenTask) -> NotificationSpec:
-        return NotificationSpec(recipient_nip=task.assignee_nip, recipient_role=task.assignee_role,
-                                subject=f"Tugas baru: {task.spec.title}",
-                                body=f"{task.spec.title} untuk {self.inp.name} ({self.inp.nip}), "
-                                     f"tenggat {task.due_at:%d-%m-%Y %H:%M} UTC.")
+        return NotificationSpec(
+            recipient_nip=task.assignee_nip,
+            recipient_role=task.assignee_role,
+            subject=f"Tugas baru: {task.spec.title}",
+            body=f"{task.spec.title} untuk {self.inp.name} ({self.inp.nip}), "
+            f"tenggat {task.due_at:%d-%m-%Y %H:%M} UTC.",
+        )
 
     def _note_employee(self, subject: str, body: str) -> NotificationSpec:
         return NotificationSpec(recipient_nip=self.inp.nip, subject=subject, body=body)
 
     def _snapshot(self) -> CycleSnapshot:
         return CycleSnapshot(
-            year=self.inp.year, nip=self.inp.nip, unit_code=self.placement.unit_code,
-            penilai_nip=self.placement.penilai_nip, stage=self.stage, skp_status=self.skp_status,
+            year=self.inp.year,
+            nip=self.inp.nip,
+            unit_code=self.placement.unit_code,
+            penilai_nip=self.placement.penilai_nip,
+            stage=self.stage,
+            skp_status=self.skp_status,
             period_predikats={str(p.index): p.predikat for p in self.periods},
             annual_predikat=self.annual.predikat if self.annual else None,
             tpp_share=self.incentive.tpp_share_percent if self.incentive else None,
             follow_ups=self.incentive.follow_ups if self.incentive else [],
-            jp_earned=self.jp_earned, outcome=self.outcome,
-            closed=self.stage in (Stage.SELESAI, Stage.DIHENTIKAN))
+            jp_earned=self.jp_earned,
+            outcome=self.outcome,
+            closed=self.stage in (Stage.SELESAI, Stage.DIHENTIKAN),
+        )
 
     async def _set_stage(self) -> None:
         if self.stage == self._sa_stage:
             return
         self._sa_stage = self.stage
-        workflow.upsert_search_attributes(TypedSearchAttributes([
-            SearchAttributePair(SA_STAGE, self.stage.value)]))
+        workflow.upsert_search_attributes([SA_STAGE.value_set(self.stage.value)])
 
     # ---- human actions: updates with validators --------------------------------------------
 
@@ -440,8 +637,12 @@ class AppraisalCycleWorkflow:
         before = set(self.desk.tasks)
         await workflow.wait_condition(lambda: task.persisted or self.desk.ended is not None)
         opened = [t for t in self.desk.tasks if t not in before]
-        return TaskCompleted(task_id=c.task_id, stage=self.stage, next_task_ids=opened,
-                             message=f"{task.spec.title}: selesai")
+        return TaskCompleted(
+            task_id=c.task_id,
+            stage=self.stage,
+            next_task_ids=opened,
+            message=f"{task.spec.title}: selesai",
+        )
 
     @complete_task.validator
     def _check_complete(self, c: TaskCompletion) -> None:
@@ -452,42 +653,72 @@ class AppraisalCycleWorkflow:
         """Rules that need the cycle's state, refused before anything reaches history."""
         if isinstance(payload, SkpSubmission):
             if (payload.skp.nip, payload.skp.year) != (self.inp.nip, self.inp.year):
-                raise refuse("InvalidPayload", "SKP harus untuk NIP dan tahun siklus ini",
-                             field_name="skp.nip")
+                raise refuse(
+                    "InvalidPayload",
+                    "SKP harus untuk NIP dan tahun siklus ini",
+                    field_name="skp.nip",
+                )
             if payload.skp.jenis_jabatan != self.placement.jenis_jabatan:
-                raise refuse("InvalidPayload", "jenis jabatan SKP tidak sesuai jabatan saat ini",
-                             field_name="skp.jenis_jabatan")
+                raise refuse(
+                    "InvalidPayload",
+                    "jenis jabatan SKP tidak sesuai jabatan saat ini",
+                    field_name="skp.jenis_jabatan",
+                )
         elif isinstance(payload, RealisationSubmission) and self.skp is not None:
             r = payload.report
             if r.period_index != task.spec.period_index:
-                raise refuse("InvalidPayload", "periode laporan tidak sesuai tugas",
-                             field_name="report.period_index")
+                raise refuse(
+                    "InvalidPayload",
+                    "periode laporan tidak sesuai tugas",
+                    field_name="report.period_index",
+                )
             try:
                 r.check_against(self.skp)
             except Exception as exc:  # domain ValidationFailed names the field
-                raise refuse("InvalidPayload", str(exc),
-                             field_name=f"report.{getattr(exc, 'field', '') or 'items'}") from None
+                raise refuse(
+                    "InvalidPayload",
+                    str(exc),
+                    field_name=f"report.{getattr(exc, 'field', '') or 'items'}",
+                ) from None
         elif isinstance(payload, RatingSubmission):
             self._check_rating(task, payload)
-        elif isinstance(payload, ObjectionDecision) and payload.change and not (
-                payload.hasil_kerja and payload.perilaku):
-            raise refuse("InvalidPayload", "perubahan hasil memerlukan hasil_kerja dan perilaku",
-                         field_name="hasil_kerja")
+        elif (
+            isinstance(payload, ObjectionDecision)
+            and payload.change
+            and not (payload.hasil_kerja and payload.perilaku)
+        ):
+            raise refuse(
+                "InvalidPayload",
+                "perubahan hasil memerlukan hasil_kerja dan perilaku",
+                field_name="hasil_kerja",
+            )
 
     def _check_rating(self, task: OpenTask, r: RatingSubmission) -> None:
         if not hasil_kerja_allowed(r.hasil_kerja, r.utama_ratings):
-            raise refuse("InvalidPayload", "Hasil Kerja 'Di Atas Ekspektasi' tidak boleh bila ada "
-                         "hasil kerja Utama di bawah ekspektasi", field_name="hasil_kerja")
-        if (task.spec.kind is TaskKind.ANNUAL_RATING and self.org_rating is not None
-                and r.hasil_kerja != self.org_rating):
-            raise refuse("InvalidPayload", "Hasil Kerja kepala unit mengikuti predikat organisasi: "
-                         f"{self.org_rating.value}", field_name="hasil_kerja")
+            raise refuse(
+                "InvalidPayload",
+                "Hasil Kerja 'Di Atas Ekspektasi' tidak boleh bila ada "
+                "hasil kerja Utama di bawah ekspektasi",
+                field_name="hasil_kerja",
+            )
+        if (
+            task.spec.kind is TaskKind.ANNUAL_RATING
+            and self.org_rating is not None
+            and r.hasil_kerja != self.org_rating
+        ):
+            raise refuse(
+                "InvalidPayload",
+                f"Hasil Kerja kepala unit mengikuti predikat organisasi: {self.org_rating.value}",
+                field_name="hasil_kerja",
+            )
 
     @workflow.update(name="file_objection")
     async def file_objection(self, f: ObjectionFiling) -> ChangeAck:
         """The employee objects to the annual result within the window (PP 30/2019 Ps. 59)."""
         self.objection = ObjectionRecord(reasons=f.reasons, filed_at=workflow.now())
-        return ChangeAck(stage=self.stage, message="keberatan diterima, diteruskan ke atasan penilai")
+        return ChangeAck(
+            stage=self.stage, message="keberatan diterima, diteruskan ke atasan penilai"
+        )
 
     @file_objection.validator
     def _check_objection(self, f: ObjectionFiling) -> None:
@@ -517,21 +748,34 @@ class AppraisalCycleWorkflow:
         if self.skp_status is SkpStatus.DISETUJUI:
             self.needs_new_skp = True
         self.desk.changes += 1
-        await self.desk.record(self.desk.step_key("transfer"), "employee_transferred",
-                               actor=t.actor.username, reassign=moved,
-                               details={"reason": t.reason, "from": old.model_dump(mode="json"),
-                                        "to": t.placement.model_dump(mode="json")},
-                               notify=[self._note_employee("Mutasi tercatat",
-                                                           f"Penempatan baru: {t.placement.position}"
-                                                           f" ({t.placement.unit_code}).")])
+        await self.desk.record(
+            self.desk.step_key("transfer"),
+            "employee_transferred",
+            actor=t.actor.username,
+            reassign=moved,
+            details={
+                "reason": t.reason,
+                "from": old.model_dump(mode="json"),
+                "to": t.placement.model_dump(mode="json"),
+            },
+            notify=[
+                self._note_employee(
+                    "Mutasi tercatat",
+                    f"Penempatan baru: {t.placement.position} ({t.placement.unit_code}).",
+                )
+            ],
+        )
         return ChangeAck(stage=self.stage, message=f"{len(moved)} tugas dialihkan ke penilai baru")
 
     @transfer.validator
     def _check_transfer(self, t: Transfer) -> None:
         self._check_hr(t.actor)
         if t.placement.penilai_nip == self.inp.nip:
-            raise refuse("InvalidPayload", "pegawai tidak dapat menjadi penilai dirinya sendiri",
-                         field_name="placement.penilai_nip")
+            raise refuse(
+                "InvalidPayload",
+                "pegawai tidak dapat menjadi penilai dirinya sendiri",
+                field_name="placement.penilai_nip",
+            )
 
     @workflow.update(name="change_status")
     async def change_status(self, s: StatusChange) -> ChangeAck:
@@ -549,10 +793,13 @@ class AppraisalCycleWorkflow:
             self.desk.paused_since, self.stage = None, self.resume_stage
         await self._set_stage()
         if not s.status.is_terminal:
-            await self.desk.record(self.desk.step_key("status"), "status_changed",
-                                   actor=s.actor.username, reassign=moved,
-                                   details={"from": before.value, "to": s.status.value,
-                                            "reason": s.reason})
+            await self.desk.record(
+                self.desk.step_key("status"),
+                "status_changed",
+                actor=s.actor.username,
+                reassign=moved,
+                details={"from": before.value, "to": s.status.value, "reason": s.reason},
+            )
         return ChangeAck(stage=self.stage, message=f"status {before.value} -> {s.status.value}")
 
     @change_status.validator
@@ -563,10 +810,16 @@ class AppraisalCycleWorkflow:
     async def extend_deadline(self, e: DeadlineExtension) -> ChangeAck:
         """Give more time to one or every open task of the cycle."""
         moved = self.desk.shift_deadlines(self.inp.calendar.days(e.days), e.task_id)
-        await self.desk.record(self.desk.step_key("extend"), "deadline_extended",
-                               actor=e.actor.username, reassign=moved,
-                               details={"days": e.days, "reason": e.reason, "task_id": e.task_id})
-        return ChangeAck(stage=self.stage, message=f"{len(moved)} tenggat diperpanjang {e.days} hari")
+        await self.desk.record(
+            self.desk.step_key("extend"),
+            "deadline_extended",
+            actor=e.actor.username,
+            reassign=moved,
+            details={"days": e.days, "reason": e.reason, "task_id": e.task_id},
+        )
+        return ChangeAck(
+            stage=self.stage, message=f"{len(moved)} tenggat diperpanjang {e.days} hari"
+        )
 
     @extend_deadline.validator
     def _check_extend(self, e: DeadlineExtension) -> None:
@@ -582,12 +835,24 @@ class AppraisalCycleWorkflow:
         if self.desk.ended is not None or self.stage in (Stage.SELESAI, Stage.DIHENTIKAN):
             raise refuse("Conflict", "siklus sudah ditutup")
 
+    @workflow.query(name="open_tasks")
+    def open_tasks(self) -> list[TaskRef]:
+        """The tasks waiting for someone."""
+        return [t.ref() for t in self.desk.tasks.values() if not t.done]
+
     @workflow.query(name="status")
     def status_query(self) -> CycleStatus:
         """Where the year stands: stage, open tasks, results so far."""
         return CycleStatus(
-            workflow_id=self.wf_id, stage=self.stage, skp_status=self.skp_status,
+            workflow_id=self.wf_id,
+            stage=self.stage,
+            skp_status=self.skp_status,
             paused=self.desk.paused_since is not None,
-            open_tasks=[t.ref() for t in self.desk.tasks.values() if not t.done],
-            period_results=self.periods, annual=self.annual, objection=self.objection,
-            incentive=self.incentive, jp_earned=self.jp_earned, outcome=self.outcome)
+            open_tasks=self.open_tasks(),
+            period_results=self.periods,
+            annual=self.annual,
+            objection=self.objection,
+            incentive=self.incentive,
+            jp_earned=self.jp_earned,
+            outcome=self.outcome,
+        )

@@ -16,8 +16,13 @@ class ArchiveHistoryWorkflow:
     @workflow.run
     async def run(self, inp: ArchiveInput) -> int:
         # The activity fails (and retries) until the parent's close event is in its history.
-        return await workflow.execute_activity(
-            "archive_history", inp, result_type=int,
+        count: int = await workflow.execute_activity(
+            "archive_history",
+            inp,
+            result_type=int,
             start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2),
-                                     maximum_interval=timedelta(minutes=5)))
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5)
+            ),
+        )
+        return count

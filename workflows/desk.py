@@ -1,4 +1,4 @@
-"""Open tasks of one workflow: assignment, deadlines (remind, escalate, BKPP fallback) and persistence."""
+"""Open tasks of a workflow: assignment, deadlines (remind, escalate, BKPP) and persistence."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +28,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import Policy
 
 RECORD_STEP = "record_step"
-STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+STEP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+)
 ESCALATION_LABELS = ("penilai", "atasan pejabat penilai", "BKPP")
 
 
@@ -53,10 +55,16 @@ class OpenTask:
     by: str | None = None
 
     def ref(self) -> TaskRef:
-        return TaskRef(id=self.spec.id, step=self.spec.step, kind=self.spec.kind,
-                       assignee_nip=self.assignee_nip, assignee_role=self.assignee_role,
-                       due_at=self.due_at, escalation_level=self.level,
-                       period_index=self.spec.period_index)
+        return TaskRef(
+            id=self.spec.id,
+            step=self.spec.step,
+            kind=self.spec.kind,
+            assignee_nip=self.assignee_nip,
+            assignee_role=self.assignee_role,
+            due_at=self.due_at,
+            escalation_level=self.level,
+            period_index=self.spec.period_index,
+        )
 
 
 def refuse(kind: str, message: str, *, field_name: str | None = None) -> ApplicationError:
@@ -70,17 +78,27 @@ def parse_payload(kind: TaskKind, payload: dict[str, Any]) -> BaseModel:
     try:
         return TASK_PAYLOADS[kind].model_validate(payload)
     except ValidationError as exc:
-        fields = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
-                  for e in exc.errors()]
-        raise ApplicationError(fields[0]["reason"] if fields else "payload tidak sah", fields,
-                               type="InvalidPayload", non_retryable=True) from None
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()
+        ]
+        raise ApplicationError(
+            fields[0]["reason"] if fields else "payload tidak sah",
+            fields,
+            type="InvalidPayload",
+            non_retryable=True,
+        ) from None
 
 
 class Desk:
     """Tasks and deadlines of one workflow run; every write goes through one `record_step` call."""
 
-    def __init__(self, workflow_id: str, policy: Policy, calendar: CycleCalendar,
-                 snapshot: Callable[[], CycleSnapshot | None]) -> None:
+    def __init__(
+        self,
+        workflow_id: str,
+        policy: Policy,
+        calendar: CycleCalendar,
+        snapshot: Callable[[], CycleSnapshot | None],
+    ) -> None:
         self.workflow_id = workflow_id
         self.policy = policy
         self.calendar = calendar
@@ -100,28 +118,61 @@ class Desk:
         self._seq[prefix] = n
         return prefix if n == 1 else f"{prefix}~{n}"
 
-    async def record(self, step: str, action: str, *, actor: str = "system",
-                     open_tasks: list[OpenTask] | None = None, close: list[OpenTask] | None = None,
-                     cancel: list[OpenTask] | None = None, reassign: list[OpenTask] | None = None,
-                     notify: list[NotificationSpec] | None = None,
-                     **extra: Any) -> StepOutcome:
+    async def record(
+        self,
+        step: str,
+        action: str,
+        *,
+        actor: str = "system",
+        open_tasks: list[OpenTask] | None = None,
+        close: list[OpenTask] | None = None,
+        cancel: list[OpenTask] | None = None,
+        reassign: list[OpenTask] | None = None,
+        notify: list[NotificationSpec] | None = None,
+        **extra: Any,
+    ) -> StepOutcome:
         """Write one step (read model, tasks, audit, outbox) in one local activity."""
-        closures = [TaskClosure(id=t.spec.id, status=TaskStatus.COMPLETED, by=t.by,
-                                result=t.result.model_dump(mode="json") if t.result else {})
-                    for t in close or []]
-        closures += [TaskClosure(id=t.spec.id, status=TaskStatus.CANCELLED, by=actor)
-                     for t in cancel or []]
+        closures = [
+            TaskClosure(
+                id=t.spec.id,
+                status=TaskStatus.COMPLETED,
+                by=t.by,
+                result=t.result.model_dump(mode="json") if t.result else {},
+            )
+            for t in close or []
+        ]
+        closures += [
+            TaskClosure(id=t.spec.id, status=TaskStatus.CANCELLED, by=actor) for t in cancel or []
+        ]
         record = StepRecord(
-            workflow_id=self.workflow_id, step=step, at=workflow.now(), actor=actor, action=action,
-            cycle=self.snapshot(), close_tasks=closures,
+            workflow_id=self.workflow_id,
+            step=step,
+            at=workflow.now(),
+            actor=actor,
+            action=action,
+            cycle=self.snapshot(),
+            close_tasks=closures,
             open_tasks=[t.spec.model_copy(update={"due_at": t.due_at}) for t in open_tasks or []],
-            reassign=[TaskReassignment(id=t.spec.id, assignee_nip=t.assignee_nip,
-                                       assignee_role=t.assignee_role, escalation_level=t.level,
-                                       due_at=t.due_at) for t in reassign or []],
-            notifications=list(notify or []), **extra)
-        outcome = await workflow.execute_local_activity(
-            RECORD_STEP, record, result_type=StepOutcome,
-            start_to_close_timeout=timedelta(seconds=30), retry_policy=STEP_RETRY)
+            reassign=[
+                TaskReassignment(
+                    id=t.spec.id,
+                    assignee_nip=t.assignee_nip,
+                    assignee_role=t.assignee_role,
+                    escalation_level=t.level,
+                    due_at=t.due_at,
+                )
+                for t in reassign or []
+            ],
+            notifications=list(notify or []),
+            **extra,
+        )
+        outcome: StepOutcome = await workflow.execute_local_activity(
+            RECORD_STEP,
+            record,
+            result_type=StepOutcome,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=STEP_RETRY,
+        )
         for t in [*(close or []), *(cancel or [])]:
             t.persisted = True
             self.tasks.pop(t.spec.id, None)
@@ -133,8 +184,12 @@ class Desk:
 
     def new_task(self, spec: TaskSpec, *, chain: list[str | None]) -> OpenTask:
         """An open task; `chain` is the escalation ladder after the assignee (atasan, ...)."""
-        task = OpenTask(spec=spec, due_at=spec.due_at, assignee_nip=spec.assignee_nip,
-                        assignee_role=spec.assignee_role)
+        task = OpenTask(
+            spec=spec,
+            due_at=spec.due_at,
+            assignee_nip=spec.assignee_nip,
+            assignee_role=spec.assignee_role,
+        )
         task.allowed_nips = {n for n in [spec.assignee_nip] if n}
         self._chain[spec.id] = [n for n in chain if n]
         return task
@@ -167,14 +222,12 @@ class Desk:
             self.raise_if_ended()
             if self.paused_since is not None:
                 await workflow.wait_condition(
-                    lambda: task.done or self.paused_since is None or self.ended is not None)
+                    lambda: task.done or self.paused_since is None or self.ended is not None
+                )
                 continue
             now = workflow.now()
             at, action = self._next_action(task, now)
-            seen = self.changes
-            wake: Callable[[], bool] = lambda: (  # noqa: E731
-                task.done or self.changes != seen or self.paused_since is not None
-                or self.ended is not None)
+            wake = self._waker(task, self.changes)
             if at is None:
                 await workflow.wait_condition(wake)
                 continue
@@ -184,6 +237,15 @@ class Desk:
                 await action()
         assert task.result is not None
         return task.result
+
+    def _waker(self, task: OpenTask, seen: int) -> Callable[[], bool]:
+        """Wake on completion, a deadline change, a pause or the end of the cycle."""
+        return lambda: (
+            task.done
+            or self.changes != seen
+            or self.paused_since is not None
+            or self.ended is not None
+        )
 
     def raise_if_ended(self) -> None:
         if self.ended is not None:
@@ -203,11 +265,18 @@ class Desk:
     async def _remind(self, task: OpenTask, days: int) -> None:
         task.reminded.add(days)
         await self.record(
-            self.step_key(f"remind/{task.spec.step}/{days}"), "reminder_sent",
-            notify=[NotificationSpec(recipient_nip=task.assignee_nip, recipient_role=task.assignee_role,
-                                     subject=f"Pengingat: {task.spec.title}",
-                                     body=f"Tugas '{task.spec.title}' jatuh tempo {days} hari lagi "
-                                          f"({task.due_at:%d-%m-%Y %H:%M} UTC).")])
+            self.step_key(f"remind/{task.spec.step}/{days}"),
+            "reminder_sent",
+            notify=[
+                NotificationSpec(
+                    recipient_nip=task.assignee_nip,
+                    recipient_role=task.assignee_role,
+                    subject=f"Pengingat: {task.spec.title}",
+                    body=f"Tugas '{task.spec.title}' jatuh tempo {days} hari lagi "
+                    f"({task.due_at:%d-%m-%Y %H:%M} UTC).",
+                )
+            ],
+        )
 
     async def _escalate(self, task: OpenTask) -> None:
         ladder = self._chain.get(task.spec.id, [])
@@ -220,17 +289,29 @@ class Desk:
             task.level, task.assignee_nip, task.assignee_role = 2, None, Role.BKPP
             task.due_at = task.due_at + self.calendar.days(self.policy.escalation_grace_days)
         who = ESCALATION_LABELS[task.level]
-        notify = [NotificationSpec(recipient_nip=task.assignee_nip, recipient_role=task.assignee_role,
-                                   subject=f"Eskalasi: {task.spec.title}",
-                                   body=f"Tugas '{task.spec.title}' melewati tenggat dan dialihkan "
-                                        f"kepada {who}.")]
+        notify = [
+            NotificationSpec(
+                recipient_nip=task.assignee_nip,
+                recipient_role=task.assignee_role,
+                subject=f"Eskalasi: {task.spec.title}",
+                body=f"Tugas '{task.spec.title}' melewati tenggat dan dialihkan kepada {who}.",
+            )
+        ]
         if previous:
-            notify.append(NotificationSpec(recipient_nip=previous, subject=f"Terlambat: {task.spec.title}",
-                                           body=f"Tugas '{task.spec.title}' melewati tenggat dan "
-                                                f"dieskalasi kepada {who}."))
-        await self.record(self.step_key(f"escalate/{task.spec.step}/{task.level}"), "task_escalated",
-                          reassign=[task], notify=notify,
-                          details={"task_id": task.spec.id, "level": task.level, "from": previous})
+            notify.append(
+                NotificationSpec(
+                    recipient_nip=previous,
+                    subject=f"Terlambat: {task.spec.title}",
+                    body=f"Tugas '{task.spec.title}' melewati tenggat dan dieskalasi kepada {who}.",
+                )
+            )
+        await self.record(
+            self.step_key(f"escalate/{task.spec.step}/{task.level}"),
+            "task_escalated",
+            reassign=[task],
+            notify=notify,
+            details={"task_id": task.spec.id, "level": task.level, "from": previous},
+        )
 
     def shift_deadlines(self, delta: timedelta, only: str | None = None) -> list[OpenTask]:
         """Move due dates (extension, or resume after a pause) and wake the waits."""

@@ -20,22 +20,40 @@ def calendar_date_of(inp: CycleInput, at: datetime) -> datetime:
     return cal.year_start + (at - cal.year_start) * cal.compression
 
 
-def plan_training(inp: CycleInput, predikat: Predikat | None, period: Period | None,
-                  jp_earned: int, training_open: bool, now: datetime) -> TrainingInput | None:
+def plan_training(
+    inp: CycleInput,
+    predikat: Predikat | None,
+    period: Period | None,
+    jp_earned: int,
+    training_open: bool,
+    now: datetime,
+) -> TrainingInput | None:
     """A training assignment when one is due, else None."""
     as_of = calendar_date_of(inp, (period.end if period else now) - timedelta(seconds=1))
     # Only PNS carry the 20 JP minimum; the pace check waits for an open assignment to finish.
     pace_ok = not inp.is_pns or training_open
-    summary = jp_summary([(as_of.date(), jp_earned)], inp.year, as_of=as_of.date(),
-                         required=0 if pace_ok else JP_MINIMUM_PER_YEAR)
+    summary = jp_summary(
+        [(as_of.date(), jp_earned)],
+        inp.year,
+        as_of=as_of.date(),
+        required=0 if pace_ok else JP_MINIMUM_PER_YEAR,
+    )
     need = needs_training(predikat, summary, inp.policy)
     if need is None:
         return None
     kind = GAP_TYPE if need.performance_gap else PACE_TYPE
     jp = max(jp_for(kind, inp.policy), min(need.recommended_jp, JP_MINIMUM_PER_YEAR))
     return TrainingInput(
-        parent_workflow_id=f"appraisal-{inp.year}-{inp.nip}", year=inp.year, nip=inp.nip,
-        unit_code=inp.placement.unit_code, penilai_nip=inp.placement.penilai_nip,
-        atasan_penilai_nip=inp.placement.atasan_penilai_nip, training_type=kind, jp_planned=jp,
-        reason=need.reason, due_at=now + inp.calendar.days(inp.policy.training_due_days),
-        policy=inp.policy, calendar=inp.calendar)
+        parent_workflow_id=f"appraisal-{inp.year}-{inp.nip}",
+        year=inp.year,
+        nip=inp.nip,
+        unit_code=inp.placement.unit_code,
+        penilai_nip=inp.placement.penilai_nip,
+        atasan_penilai_nip=inp.placement.atasan_penilai_nip,
+        training_type=kind,
+        jp_planned=jp,
+        reason=need.reason,
+        due_at=now + inp.calendar.days(inp.policy.training_due_days),
+        policy=inp.policy,
+        calendar=inp.calendar,
+    )

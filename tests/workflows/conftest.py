@@ -1,0 +1,75 @@
+"""Time-skipping Temporal test server with stand-in activities that keep every step in memory."""
+
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio import activity
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.payloads import ArchiveInput, StepOutcome, StepRecord
+from infra.temporal import ensure_search_attributes
+from workflows.appraisal import AppraisalCycleWorkflow
+from workflows.archive import ArchiveHistoryWorkflow
+from workflows.training import TrainingWorkflow
+
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+QUEUE = "test-kinerja"
+
+
+class StepLog:
+    """In-memory stand-in for the storage activity; records what a real database would get."""
+
+    def __init__(self) -> None:
+        self.steps: list[StepRecord] = []
+        self.archived: list[str] = []
+        self.org_predikat: str | None = None
+
+    @activity.defn(name="record_step")
+    async def record_step(self, rec: StepRecord) -> StepOutcome:
+        keys = {(s.workflow_id, s.step) for s in self.steps}
+        if (rec.workflow_id, rec.step) in keys:
+            return StepOutcome(applied=False)
+        self.steps.append(rec)
+        org = self.org_predikat if rec.want_org_predikat else None
+        return StepOutcome(applied=True, org_predikat=org)
+
+    @activity.defn(name="archive_history")
+    async def archive_history(self, inp: ArchiveInput) -> int:
+        self.archived.append(inp.workflow_id)
+        return 1
+
+    def actions(self, workflow_id: str) -> list[str]:
+        return [s.action for s in self.steps if s.workflow_id == workflow_id]
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    e = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
+    )
+    await ensure_search_attributes(e.client)
+    yield e
+    await e.shutdown()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def steps(env: WorkflowEnvironment) -> AsyncIterator[StepLog]:
+    log = StepLog()
+    async with Worker(
+        env.client,
+        task_queue=QUEUE,
+        workflows=[AppraisalCycleWorkflow, TrainingWorkflow, ArchiveHistoryWorkflow],
+        activities=[log.record_step, log.archive_history],
+    ):
+        yield log
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime.now(UTC)
