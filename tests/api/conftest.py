@@ -27,7 +27,16 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
+def engine(engine: Engine) -> Engine:
+    """The shared fixture's emptied database (SQLite and PostgreSQL), with the test organisation."""
+    with session_scope(engine) as session:
+        seed_org(session)
+    return engine
+
+
+@pytest.fixture
+def sqlite_engine(settings: Settings) -> Iterator[Engine]:
+    """A private SQLite database with the test organisation (for the fuzz run, one backend)."""
     url = settings.resolved_database_url
     migrate(url)
     eng = make_engine(url)

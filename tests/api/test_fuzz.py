@@ -45,8 +45,8 @@ def _fuzzer(strategy, headers: dict, label: str, failures: list[str]):
     return run
 
 
-def test_fuzz_openapi_no_5xx(settings, engine, gateway, tokens):
-    app = create_app(settings, engine=engine, temporal=gateway)
+def test_fuzz_openapi_no_5xx(settings, sqlite_engine, gateway, tokens):
+    app = create_app(settings, engine=sqlite_engine, temporal=gateway)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures: list[str] = []
     for user in ("bkpp", "pegawai_a1"):

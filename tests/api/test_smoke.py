@@ -8,7 +8,7 @@ def test_health_reports_temporal_down(client):
     assert r.status_code == 503
     body = r.json()
     assert body["database"]["status"] == "up"
-    assert body["database"]["version"].startswith("SQLite")
+    assert body["database"]["version"].startswith(("SQLite", "PostgreSQL"))
     assert body["temporal"]["status"] == "down"
 
 
