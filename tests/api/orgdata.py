@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -11,6 +12,7 @@ from domain.enums import EmployeeType, JenisJabatan, Role, UnitKind
 from domain.nip import make_nip
 
 PASSWORD = "kinerja-test"
+TEMPORAL = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "temporal"
 
 
 def _nip(seq: int, gender: int = 1) -> str:

@@ -3,12 +3,11 @@
 import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
-from orgdata import ORG
+from orgdata import ORG, TEMPORAL
 from sqlmodel import Session
 from standin import StandInCycle, task_ids
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -23,7 +22,6 @@ from domain.payloads import appraisal_workflow_id
 from infra.temporal import SEARCH_ATTRIBUTES
 
 TQ = "kinerja-api-test"
-TEMPORAL = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "temporal"
 _years = itertools.count(2031)
 
 

@@ -1,0 +1,94 @@
+"""The API against the real AppraisalCycleWorkflow and storage activities (dev server)."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import pytest_asyncio
+from orgdata import ORG, TEMPORAL
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.main import create_app
+from api.temporal import TemporalGateway
+from infra.temporal import SEARCH_ATTRIBUTES
+from worker import build_worker
+
+pytestmark = pytest.mark.e2e
+QUEUE = "kinerja-api-e2e"
+SKP = {
+    "skp": {
+        "nip": ORG.pegawai_a1,
+        "year": 2032,
+        "pendekatan": "Kuantitatif",
+        "jenis_jabatan": "Pelaksana",
+        "hasil_kerja": [
+            {
+                "jenis": "Utama",
+                "rhk_atasan": "Meningkatnya cakupan layanan kesehatan dasar",
+                "rhk": "Terlaksananya pendataan layanan puskesmas",
+                "indikator": [
+                    {
+                        "iki": "Jumlah laporan",
+                        "aspek": "Kuantitas",
+                        "target": {"value": 12, "unit": "laporan"},
+                    }
+                ],
+            }
+        ],
+    }
+}
+
+
+@pytest_asyncio.fixture
+async def real_api(settings, sqlite_engine):
+    settings.task_queue = QUEUE
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL),
+        data_converter=pydantic_data_converter,
+        search_attributes=SEARCH_ATTRIBUTES,
+    )
+    app = create_app(settings, engine=sqlite_engine, temporal=TemporalGateway.of(env.client))
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(env.client, settings, pool), app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+                yield c
+    await env.shutdown()
+
+
+async def _task(api, auth, user, kind):
+    for _ in range(100):
+        r = await api.get("/tasks", params={"kind": kind}, headers=auth(user))
+        if r.json()["count"]:
+            return r.json()["data"][0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {kind} task for {user}")
+
+
+async def test_skp_draft_and_approval_through_the_api(real_api, auth):
+    api = real_api
+    body = {"year": 2032, "compressed_minutes": 120}
+    assert (await api.post("/cycles", json=body, headers=auth("bkpp"))).status_code == 201
+    r = await api.post("/cycles/2032/launch", json={"nips": [ORG.pegawai_a1]}, headers=auth("bkpp"))
+    assert r.json()["started"] == 1, r.text
+    draft = await _task(api, auth, "pegawai_a1", "skp_draft")
+    url = f"/tasks/{draft['id']}/complete"
+    bad = await api.post(url, json={"payload": {"skp": {}}}, headers=auth("pegawai_a1"))
+    assert bad.status_code == 422
+    assert bad.json()["field"].startswith("payload.skp")
+    r = await api.post(url, json={"payload": SKP}, headers=auth("pegawai_a1"))
+    assert r.status_code == 200, r.text
+    approval = await _task(api, auth, "penilai_a", "skp_approval")
+    url = f"/tasks/{approval['id']}/complete"
+    r = await api.post(url, json={"payload": {"approve": True}}, headers=auth("penilai_b"))
+    assert r.status_code == 403
+    r = await api.post(url, json={"payload": {"approve": True}}, headers=auth("penilai_a"))
+    assert r.status_code == 200, r.text
+    r = await api.post(url, json={"payload": {"approve": True}}, headers=auth("penilai_a"))
+    assert r.status_code == 409
+    trail = await api.get(
+        f"/audit/cycles/appraisal-2032-{ORG.pegawai_a1}/trail", headers=auth("auditor")
+    )
+    assert "menyetujui SKP" in trail.text
