@@ -12,7 +12,7 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from orgdata import USERS, seed_org  # noqa: E402
+from api_orgdata import USERS, seed_org  # noqa: E402
 
 from api.main import create_app  # noqa: E402
 from api.security import mint_token  # noqa: E402

@@ -5,10 +5,10 @@ and for /health, which reports it.
 """
 
 import schemathesis
+from api_orgdata import ORG
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis.errors import Unsatisfiable
-from orgdata import ORG
 from schemathesis import GenerationMode
 
 from api.main import create_app

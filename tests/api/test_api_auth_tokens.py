@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from api_orgdata import ORG
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
-from orgdata import ORG
 from sqlmodel import Session
 
 from api.main import create_app

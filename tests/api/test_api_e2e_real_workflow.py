@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import pytest_asyncio
-from orgdata import ORG, TEMPORAL
+from api_orgdata import ORG, TEMPORAL
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 

@@ -1,6 +1,6 @@
 """Health, auth and org listing against SQLite without Temporal."""
 
-from orgdata import ORG, PASSWORD
+from api_orgdata import ORG, PASSWORD
 
 
 def test_health_reports_temporal_down(client):

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import pytest_asyncio
-from orgdata import ORG, TEMPORAL
+from api_orgdata import ORG, TEMPORAL
+from api_standin import StandInCycle, task_ids
 from sqlmodel import Session
-from standin import StandInCycle, task_ids
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker

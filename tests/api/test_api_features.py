@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
+from api_orgdata import ORG
 from openpyxl import load_workbook
-from orgdata import ORG
 from sqlmodel import Session
 
 from db.audit import append_audit

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from orgdata import ORG, PASSWORD, USERS
+from api_orgdata import ORG, PASSWORD, USERS
 from sqlmodel import Session
 
 from db.audit import append_audit
