@@ -183,3 +183,11 @@ async def test_me_objection_status_and_closed_cycle(api, auth, engine, temporal_
 async def test_only_hr_launches(api, auth, user):
     r = await api.post("/cycles", json={"year": 2099}, headers=auth(user))
     assert r.status_code == 403
+
+
+async def test_health_with_temporal_up(api):
+    r = await api.get("/health")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["temporal"]["version"]
