@@ -134,6 +134,7 @@ class AppraisalCycleWorkflow:
         self.desk.paused_since = workflow.now()
         self.resume_stage, self.stage = self.stage, Stage.DITANGGUHKAN
         await self._set_stage()
+        await self.desk.record("exempt", "planning_exempt", details={"status": self.status.value})
         await self._sleep_until(until, lambda: self.desk.paused_since is None)
 
     async def _sleep_until(self, at: datetime, early: Any = None) -> bool:
@@ -350,6 +351,7 @@ class AppraisalCycleWorkflow:
                 "penilai_nip": self.placement.penilai_nip,
                 "atasan_penilai_nip": self.placement.atasan_penilai_nip,
                 "unit_code": self.placement.unit_code,
+                "parent_workflow_id": self.wf_id,
             }
         )
         await workflow.start_child_workflow(

@@ -108,7 +108,10 @@ class Desk:
         self.ended: str | None = None
         self.changes = 0  # bumped to wake deadline waits after an extension or reassignment
         self._seq: dict[str, int] = {}
-        self._chain: dict[str, list[str]] = {}  # task id -> escalation ladder after the assignee
+        self._chain: dict[str, list[str]] = {}
+        self.closed: set[str] = (
+            set()
+        )  # ids of completed or cancelled tasks, to answer 409  # task id -> escalation ladder after the assignee
 
     # ---- persistence -------------------------------------------------------------------
 
@@ -176,6 +179,7 @@ class Desk:
         for t in [*(close or []), *(cancel or [])]:
             t.persisted = True
             self.tasks.pop(t.spec.id, None)
+            self.closed.add(t.spec.id)
         for t in open_tasks or []:
             self.tasks[t.spec.id] = t
         return outcome
@@ -197,6 +201,8 @@ class Desk:
     def check_completion(self, c: TaskCompletion) -> tuple[OpenTask, BaseModel]:
         """Validator core: the task is open, the actor may complete it, the payload parses."""
         task = self.tasks.get(c.task_id)
+        if c.task_id in self.closed:
+            raise refuse("Conflict", "tugas sudah ditutup")
         if task is None:
             raise refuse("NotFound", f"tugas {c.task_id} tidak ada atau sudah ditutup")
         if task.done:

@@ -48,8 +48,9 @@ class StepLog:
         return [s.action for s in self.steps if s.workflow_id == workflow_id]
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(loop_scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh server per test: its skipped clock and time locks never leak between tests."""
     e = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
     )

@@ -1,0 +1,293 @@
+"""Every path of the year: approval loop, escalation, transfer, leave, training, objection, end."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.enums import EmploymentStatus, JenisJabatan, Predikat, Rating, Role, Stage, TaskKind
+from domain.payloads import (
+    Actor,
+    ChangeAck,
+    CycleStatus,
+    ObjectionFiling,
+    Placement,
+    StatusChange,
+    TaskRef,
+    Transfer,
+)
+from tests.workflows.conftest import StepLog
+from tests.workflows.driver import complete, defaults, drive
+from tests.workflows.people import (
+    ATASAN,
+    EMPLOYEE,
+    NEW_PENILAI,
+    PENILAI,
+    cycle_input,
+    rating,
+    skp,
+)
+from tests.workflows.test_appraisal_year import start
+
+BKPP = Actor(nip=None, roles=[Role.BKPP], username="bkpp")
+
+
+async def status(handle) -> CycleStatus:
+    return await handle.query("status", result_type=CycleStatus)
+
+
+async def refused(handle, task: TaskRef, payload: dict[str, Any], actor: Actor) -> ApplicationError:
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await complete(handle, task, payload, actor)
+    cause = err.value.cause
+    assert isinstance(cause, ApplicationError)
+    return cause
+
+
+async def test_approval_loop_returns_then_approves(env: WorkflowEnvironment, steps: StepLog):
+    reviews: list[int] = []
+
+    def decide(task: TaskRef) -> dict[str, Any] | None:
+        if task.kind is TaskKind.SKP_APPROVAL:
+            reviews.append(1)
+            if len(reviews) == 1:
+                return {"approve": False, "note": "IKI belum terukur, mohon diperbaiki."}
+        return defaults(task)
+
+    handle = await start(env)
+    await drive(env, handle, decide, nip=EMPLOYEE)
+    result = await handle.result()
+    assert result.stage is Stage.SELESAI
+    assert len(reviews) == 2
+    actions = steps.actions(handle.id)
+    assert actions.index("skp_returned") < actions.index("skp_approved")
+    returned = next(
+        s for s in steps.steps if s.workflow_id == handle.id and s.action == "skp_returned"
+    )
+    assert returned.open_tasks[0].context["returned_note"].startswith("IKI belum")
+
+
+async def test_overdue_approval_escalates_to_atasan_then_bkpp(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    def decide(task: TaskRef) -> dict[str, Any] | None:
+        if task.kind is TaskKind.SKP_APPROVAL and task.assignee_role is not Role.BKPP:
+            return None  # neither the penilai nor the atasan acts
+        return defaults(task)
+
+    handle = await start(env)
+    await drive(env, handle, decide, nip=EMPLOYEE)
+    assert (await handle.result()).stage is Stage.SELESAI
+    esc = [s for s in steps.steps if s.workflow_id == handle.id and s.action == "task_escalated"]
+    assert [e.reassign[0].escalation_level for e in esc] == [1, 2]
+    assert esc[0].reassign[0].assignee_nip == ATASAN
+    assert esc[1].reassign[0].assignee_role is Role.BKPP
+    reminders = [
+        s for s in steps.steps if s.workflow_id == handle.id and s.action == "reminder_sent"
+    ]
+    assert {r.notifications[0].recipient_nip for r in reminders} == {PENILAI}
+
+
+async def test_actions_refused_before_history(env: WorkflowEnvironment, steps: StepLog):
+    handle = await start(env)
+    draft = (await status(handle)).open_tasks[0]
+    assert draft.kind is TaskKind.SKP_DRAFT
+    penilai = Actor(nip=PENILAI, roles=[Role.PENILAI], username=PENILAI)
+    assert (await refused(handle, draft, skp(), penilai)).type == "Forbidden"
+    bad = await refused(
+        handle,
+        draft,
+        {"skp": {"nip": EMPLOYEE}},
+        Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE),
+    )
+    assert bad.type == "InvalidPayload"
+    assert any(d["field"].startswith("skp.") for d in bad.details[0])
+    wrong_year = await refused(
+        handle, draft, skp(year=2026), Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE)
+    )
+    assert wrong_year.type == "InvalidPayload"
+    await complete(handle, draft, skp())
+    again = await refused(handle, draft, skp(), Actor(nip=EMPLOYEE, roles=[], username=EMPLOYEE))
+    assert again.type == "Conflict"
+    review = (await status(handle)).open_tasks[0]
+    assert review.assignee_nip == PENILAI
+    await handle.terminate("test done")
+
+
+async def test_di_atas_refused_when_an_utama_row_is_below(env: WorkflowEnvironment, steps: StepLog):
+    seen: list[str] = []
+
+    def decide(task: TaskRef) -> dict[str, Any] | None:
+        if task.kind is TaskKind.PERIOD_RATING and not seen:
+            seen.append(task.id)
+            return None
+        return defaults(task)
+
+    handle = await start(env)
+
+    async def on_round(_: int) -> None:
+        if seen and len(seen) == 1:
+            task = next(t for t in (await status(handle)).open_tasks if t.id == seen[0])
+            bad = {**rating(Rating.DI_ATAS), "utama_ratings": [Rating.DI_BAWAH.value]}
+            err = await refused(handle, task, bad, Actor(nip=PENILAI, roles=[], username=PENILAI))
+            assert err.type == "InvalidPayload"
+            assert err.details[0][0]["field"] == "hasil_kerja"
+            seen.append("checked")
+
+    await drive(env, handle, decide, nip=EMPLOYEE, on_round=on_round)
+    assert seen[-1] == "checked"
+
+
+async def test_transfer_mid_year_keeps_earlier_penilai(env: WorkflowEnvironment, steps: StepLog):
+    handle = await start(env)
+    moved: list[ChangeAck] = []
+
+    async def on_round(_: int) -> None:
+        st = await status(handle)
+        if len(st.period_results) == 1 and not moved:
+            new = Placement(
+                unit_code="DISKOMINFO",
+                position="Pranata Komputer",
+                jenis_jabatan=JenisJabatan.PELAKSANA,
+                penilai_nip=NEW_PENILAI,
+                atasan_penilai_nip=ATASAN,
+            )
+            moved.append(
+                await handle.execute_update(
+                    "transfer",
+                    Transfer(placement=new, reason="Mutasi SK Wali Kota", actor=BKPP),
+                    result_type=ChangeAck,
+                )
+            )
+
+    done = await drive(env, handle, nip=EMPLOYEE, on_round=on_round)
+    result = await handle.result()
+    assert moved
+    assert result.period_results[0].placement.penilai_nip == PENILAI
+    assert result.period_results[1].placement.penilai_nip == NEW_PENILAI
+    assert result.period_results[1].placement.unit_code == "DISKOMINFO"
+    second_skp = [t for t in done if t.id.endswith("skp2/draft")]
+    assert second_skp, "a new SKP is drafted for the new post"
+    approvals = [t for t in done if t.kind is TaskKind.SKP_APPROVAL and "skp2" in t.id]
+    assert approvals[0].assignee_nip == NEW_PENILAI
+
+
+async def test_leave_pauses_deadlines_and_return_shifts_them(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    handle = await start(env)
+    draft = (await status(handle)).open_tasks[0]
+    cuti = StatusChange(status=EmploymentStatus.CUTI, reason="Cuti besar", actor=BKPP)
+    await handle.execute_update("change_status", cuti, result_type=ChangeAck)
+    assert (await status(handle)).stage is Stage.DITANGGUHKAN
+    await env.sleep(timedelta(days=100))  # far past the 31 January deadline
+    assert "task_escalated" not in steps.actions(handle.id)
+    back = StatusChange(status=EmploymentStatus.AKTIF, reason="Kembali bertugas", actor=BKPP)
+    await handle.execute_update("change_status", back, result_type=ChangeAck)
+    st = await status(handle)
+    assert st.stage is Stage.PERENCANAAN
+    shifted = st.open_tasks[0].due_at - draft.due_at
+    assert timedelta(days=99) < shifted < timedelta(days=101)
+    await drive(env, handle, nip=EMPLOYEE)
+    assert (await handle.result()).stage is Stage.SELESAI
+
+
+async def test_poor_rating_assigns_training_and_credits_jp(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    def decide(task: TaskRef) -> dict[str, Any] | None:
+        if task.kind is TaskKind.PERIOD_RATING and task.period_index == 1:
+            return rating(Rating.DI_BAWAH, Rating.SESUAI)
+        return defaults(task)
+
+    handle = await start(env)
+    done = await drive(env, handle, decide, nip=EMPLOYEE)
+    result = await handle.result()
+    assert result.period_results[0].predikat is Predikat.BUTUH_PERBAIKAN
+    training = [
+        s
+        for s in steps.steps
+        if s.action == "training_assigned" and s.training and s.training.nip == EMPLOYEE
+    ]
+    assert training[0].training.training_type.value == "Bimbingan Teknis"
+    assert TaskKind.TRAINING_VERIFICATION in [t.kind for t in done]
+    assert result.jp_earned >= 20
+
+
+@pytest.mark.parametrize("change", [True, False])
+async def test_objection_decided_by_atasan(env: WorkflowEnvironment, steps: StepLog, change: bool):
+    def decide(task: TaskRef) -> dict[str, Any] | None:
+        if task.kind is TaskKind.ANNUAL_RATING:
+            return rating(Rating.DI_BAWAH, Rating.SESUAI)
+        if task.kind is TaskKind.OBJECTION_DECISION:
+            assert task.assignee_nip == ATASAN
+            if change:
+                return {
+                    "change": True,
+                    "hasil_kerja": Rating.SESUAI.value,
+                    "perilaku": Rating.SESUAI.value,
+                    "note": "Bukti dukung Q4 lengkap.",
+                }
+            return {"change": False, "note": "Penilaian sudah sesuai bukti."}
+        return defaults(task)
+
+    handle = await start(env)
+    filed: list[ChangeAck] = []
+
+    async def on_round(_: int) -> None:
+        if not filed and (await status(handle)).stage is Stage.KEBERATAN:
+            filed.append(
+                await handle.execute_update(
+                    "file_objection",
+                    ObjectionFiling(
+                        reasons="Realisasi triwulan IV belum dipertimbangkan.",
+                        actor=Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE),
+                    ),
+                    result_type=ChangeAck,
+                )
+            )
+
+    await drive(env, handle, decide, nip=EMPLOYEE, on_round=on_round)
+    result = await handle.result()
+    assert filed
+    assert result.objection is not None
+    assert result.objection.changed is change
+    expected = Predikat.BAIK if change else Predikat.BUTUH_PERBAIKAN
+    assert result.annual.predikat is expected
+    assert result.incentive.tpp_share_percent == (100 if change else 70)
+
+
+async def test_retirement_ends_cycle_and_cancels_tasks(env: WorkflowEnvironment, steps: StepLog):
+    handle = await start(env)
+    await complete(handle, (await status(handle)).open_tasks[0], skp())
+    pensiun = StatusChange(status=EmploymentStatus.PENSIUN, reason="BUP 58 tahun", actor=BKPP)
+    await handle.execute_update("change_status", pensiun, result_type=ChangeAck)
+    result = await handle.result()
+    assert result.stage is Stage.DIHENTIKAN
+    assert result.outcome.startswith("dihentikan: Pensiun")
+    ended = next(s for s in steps.steps if s.workflow_id == handle.id and s.action == "cycle_ended")
+    assert [c.status.value for c in ended.close_tasks] == ["cancelled"]
+    assert ended.cycle.closed
+
+
+async def test_exempt_employee_is_not_asked_to_plan(env: WorkflowEnvironment, steps: StepLog):
+    handle = await start(env, cycle_input(status=EmploymentStatus.CLTN))
+    result = await handle.result()
+    assert result.outcome == "dikecualikan: status CLTN"
+    assert not [s for s in steps.steps if s.workflow_id == handle.id and s.open_tasks]
+
+
+async def test_only_bkpp_changes_placement(env: WorkflowEnvironment, steps: StepLog):
+    handle = await start(env)
+    penilai = Actor(nip=PENILAI, roles=[Role.PENILAI], username=PENILAI)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(
+            "change_status",
+            StatusChange(status=EmploymentStatus.CUTI, reason="x", actor=penilai),
+            result_type=ChangeAck,
+        )
+    assert err.value.cause.type == "Forbidden"
+    await handle.terminate("test done")
