@@ -108,10 +108,8 @@ class Desk:
         self.ended: str | None = None
         self.changes = 0  # bumped to wake deadline waits after an extension or reassignment
         self._seq: dict[str, int] = {}
-        self._chain: dict[str, list[str]] = {}
-        self.closed: set[str] = (
-            set()
-        )  # ids of completed or cancelled tasks, to answer 409  # task id -> escalation ladder after the assignee
+        self._chain: dict[str, list[str]] = {}  # task id -> escalation ladder after the assignee
+        self.closed: set[str] = set()  # completed or cancelled task ids, to answer 409
 
     # ---- persistence -------------------------------------------------------------------
 
