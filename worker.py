@@ -1,48 +1,57 @@
-"""Composition root of the worker: Temporal client, database, workflows, activities, outbox."""
+"""Composition root of the worker: workflows, activities, outbox delivery and history archive."""
 
 import asyncio
+import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import structlog
+from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
-from activities.archive import ArchiveActivities
+from activities.archive import HistoryArchiver
 from activities.notify import OutboxDispatcher, make_channel
 from activities.storage import StorageActivities
 from db.engine import make_engine
 from infra.temporal import connect, ensure_search_attributes
 from settings import Settings, get_settings
 from workflows.appraisal import AppraisalCycleWorkflow
-from workflows.archive import ArchiveHistoryWorkflow
 from workflows.training import TrainingWorkflow
 
 log = structlog.get_logger()
-WORKFLOWS = [AppraisalCycleWorkflow, TrainingWorkflow, ArchiveHistoryWorkflow]
+WORKFLOWS = [AppraisalCycleWorkflow, TrainingWorkflow]
+EXECUTOR_THREADS = 16  # sync DB activities run here; also caps concurrent (local) activities
 
 
-def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+def build_worker(
+    client: Client,
+    settings: Settings,
+    executor: ThreadPoolExecutor,
+    engine: Engine | None = None,
+) -> Worker:
     """A worker for every Kinerja workflow and activity, tuned as measured on a 2-core machine."""
-    engine = make_engine(settings.resolved_database_url)
-    storage = StorageActivities(engine, settings.notify_channel)
-    archive = ArchiveActivities(client, engine)
+    storage = StorageActivities(
+        engine or make_engine(settings.resolved_database_url), settings.notify_channel
+    )
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[storage.record_step, archive.archive_history],
+        activities=[storage.record_step],
         activity_executor=executor,
-        max_concurrent_activities=executor._max_workers,
-        max_concurrent_local_activities=executor._max_workers,
+        max_concurrent_activities=EXECUTOR_THREADS,
+        max_concurrent_local_activities=EXECUTOR_THREADS,
         max_cached_workflows=settings.worker_max_cached_workflows,
         workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_workflow_pollers),
         activity_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_activity_pollers),
         nonsticky_to_sticky_poll_ratio=0.5,
+        graceful_shutdown_timeout=timedelta(seconds=10),
     )
 
 
 async def run_worker(settings: Settings | None = None) -> None:
-    """Connect (retrying until Temporal is up), then run the worker and the outbox dispatcher."""
+    """Run the worker, the outbox dispatcher and the history archiver until SIGTERM or SIGINT."""
     settings = settings or get_settings()
     client = await _connect_retrying(settings)
     await ensure_search_attributes(client, settings.temporal_namespace)
@@ -53,17 +62,26 @@ async def run_worker(settings: Settings | None = None) -> None:
         sender=settings.smtp_sender,
         webhook_url=settings.webhook_url,
     )
-    with ThreadPoolExecutor(max_workers=16) as executor:
-        worker = build_worker(client, settings, executor)
-        dispatcher = OutboxDispatcher(make_engine(settings.resolved_database_url), channel)
+    engine = make_engine(settings.resolved_database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    with ThreadPoolExecutor(max_workers=EXECUTOR_THREADS) as executor:
+        worker = build_worker(client, settings, executor, engine)
+        background = [
+            asyncio.create_task(OutboxDispatcher(engine, channel).run_forever()),
+            asyncio.create_task(HistoryArchiver(client, engine).run_forever()),
+        ]
         log.info(
             "worker started", task_queue=settings.task_queue, address=settings.temporal_address
         )
-        outbox = asyncio.create_task(dispatcher.run_forever())
-        try:
-            await worker.run()
-        finally:
-            outbox.cancel()
+        async with worker:
+            await stop.wait()
+            log.info("worker stopping")
+        for task in background:
+            task.cancel()
+    engine.dispose()
 
 
 async def _connect_retrying(settings: Settings, attempts: int = 60) -> Client:

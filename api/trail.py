@@ -9,7 +9,7 @@ from db.models import AuditEvent
 from domain.calendar import MONTH_NAMES, WIB
 
 PHRASES = {
-    "cycle_started": "memulai siklus kinerja tahunan",
+    "cycle_started": "memulai siklus kinerja tahunan (dan meminta pegawai menyusun SKP)",
     "skp_draft_requested": "meminta pegawai menyusun SKP",
     "skp_submitted": "mengajukan SKP untuk disetujui",
     "skp_approved": "menyetujui SKP",
@@ -33,7 +33,8 @@ PHRASES = {
     "employee_transferred": "mencatat mutasi pegawai",
     "status_changed": "mengubah status kepegawaian",
     "employee_status_changed": "mengubah status kepegawaian di data induk",
-    "cycle_ended": "menutup siklus",
+    "cycle_ended": "menghentikan siklus sebelum waktunya",
+    "cycle_closed": "memutuskan TPP dan tindak lanjut; siklus ditutup",
 }
 _DETAIL_KEYS = ("predikat", "annual_predikat", "stage", "reason", "note", "days", "status")
 

@@ -357,8 +357,3 @@ class TrainingOutcome(Frozen):
     verified: bool
     jp_earned: int
     certificate_url: str | None = None
-
-
-class ArchiveInput(Frozen):
-    workflow_id: str
-    run_id: str | None = None

@@ -5,7 +5,6 @@ from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import SearchAttributeKey
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -22,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.payloads import (
         Actor,
         AnnualResult,
-        ArchiveInput,
         ChangeAck,
         CycleInput,
         CycleSnapshot,
@@ -55,7 +53,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.desk import CycleEnded, Desk, OpenTask, refuse
     from workflows.training_plan import plan_training
 
-SA_STAGE = SearchAttributeKey.for_keyword("KinerjaStage")
 HR_ROLES = (Role.BKPP, Role.ADMIN)
 ORG_TO_RATING = {"Istimewa": Rating.DI_ATAS, "Baik": Rating.SESUAI}
 
@@ -86,7 +83,6 @@ class AppraisalCycleWorkflow:
         self.training_open = False
         self.outcome: str | None = None
         self.org_rating: Rating | None = None
-        self._sa_stage: Stage | None = None
         self.objection_deadline: datetime | None = None
         self.desk = Desk(self.wf_id, inp.policy, inp.calendar, self._snapshot)
 
@@ -96,11 +92,12 @@ class AppraisalCycleWorkflow:
     async def run(self, inp: CycleInput) -> CycleStatus:
         cal = inp.calendar
         try:
-            await self._start()
             if self.status.pauses_cycle:
                 await self._wait_active_or(cal.year_end)
             if self.desk.paused_since is not None:  # exempt the whole year
                 self.outcome = f"dikecualikan: status {self.status.value}"
+                self.stage = Stage.SELESAI
+                await self.desk.record("close", "cycle_closed")
             else:
                 await self._plan()
                 for period in cal.periods:
@@ -108,33 +105,24 @@ class AppraisalCycleWorkflow:
                 await self._annual()
                 await self._objection_window()
                 await self._incentive()
-                self.outcome = self.outcome or "selesai"
-            self.stage = Stage.SELESAI
-            await self._set_stage()
-            await self.desk.record("close", "cycle_closed")
         except CycleEnded as ended:
             await self._end_early(str(ended))
-        await self._archive()
         return self.status_query()
 
-    async def _start(self) -> None:
-        await self.desk.record(
-            "start",
-            "cycle_started",
-            details={
-                "policy_version": self.inp.policy.version,
-                "calendar": self.inp.calendar.kind.value,
-                "compression": self.inp.calendar.compression,
-                "status": self.status.value,
-            },
-        )
+    def _start_details(self) -> dict[str, Any]:
+        """What the cycle started with, recorded on its first step (one write, not two)."""
+        return {
+            "policy_version": self.inp.policy.version,
+            "calendar": self.inp.calendar.kind.value,
+            "compression": self.inp.calendar.compression,
+            "status": self.status.value,
+        }
 
     async def _wait_active_or(self, until: datetime) -> None:
         """An exempt employee is not asked to plan; wait for a return to work or the year's end."""
         self.desk.paused_since = workflow.now()
         self.resume_stage, self.stage = self.stage, Stage.DITANGGUHKAN
-        await self._set_stage()
-        await self.desk.record("exempt", "planning_exempt", details={"status": self.status.value})
+        await self.desk.record("exempt", "cycle_started", details=self._start_details())
         await self._sleep_until(until, lambda: self.desk.paused_since is None)
 
     async def _sleep_until(self, at: datetime, early: Any = None) -> bool:
@@ -169,7 +157,6 @@ class AppraisalCycleWorkflow:
         self.needs_new_skp = False
         v = self.skp_version
         self.stage, self.skp_status = Stage.PERENCANAAN, SkpStatus.DRAFT
-        await self._set_stage()
         cal, pol = self.inp.calendar, self.inp.policy
         now = workflow.now()
         deadline = cal.skp_deadline if v == 1 else now + cal.days(30)
@@ -183,11 +170,13 @@ class AppraisalCycleWorkflow:
             deadline,
             {"version": v},
         )
+        first = v == 1 and self.status is EmploymentStatus.AKTIF  # also the cycle's first step
         await self.desk.record(
             f"skp{v}/open",
-            "skp_draft_requested",
+            "cycle_started" if first else "skp_draft_requested",
             open_tasks=[draft],
             notify=[self._note_task(draft)],
+            details=self._start_details() if first else {},
         )
         while True:
             round_ += 1
@@ -221,7 +210,6 @@ class AppraisalCycleWorkflow:
             if decision.approve:
                 self.skp_status = SkpStatus.DISETUJUI
                 self.stage = Stage.PELAKSANAAN
-                await self._set_stage()
                 await self.desk.record(
                     f"skp{v}/approved",
                     "skp_approved",
@@ -262,7 +250,6 @@ class AppraisalCycleWorkflow:
         cal, pol = self.inp.calendar, self.inp.policy
         i = period.index
         self.stage = Stage.PENILAIAN_PERIODIK
-        await self._set_stage()
         now = workflow.now()
         skp_json = self.skp.model_dump(mode="json") if self.skp else {}
         rep = self._task(
@@ -321,7 +308,6 @@ class AppraisalCycleWorkflow:
             )
         )
         self.stage = Stage.PELAKSANAAN
-        await self._set_stage()
         await self.desk.record(
             f"p{i}/rated",
             "period_rated",
@@ -375,7 +361,6 @@ class AppraisalCycleWorkflow:
         await self._sleep_until(cal.annual_review_at)
         await self._ready()
         self.stage = Stage.PENILAIAN_TAHUNAN
-        await self._set_stage()
         task = self._task(
             TaskKind.ANNUAL_RATING,
             "annual/rating",
@@ -411,7 +396,6 @@ class AppraisalCycleWorkflow:
             rated_at=workflow.now(),
         )
         self.stage = Stage.KEBERATAN
-        await self._set_stage()
         days = pol.objection_window_days
         await self.desk.record(
             "annual/rated",
@@ -492,7 +476,6 @@ class AppraisalCycleWorkflow:
         assert self.annual is not None
         cal, pol = self.inp.calendar, self.inp.policy
         self.stage = Stage.TINDAK_LANJUT
-        await self._set_stage()
         predikat = self.annual.predikat
         self.incentive = IncentiveDecision(
             predikat=predikat,
@@ -532,9 +515,10 @@ class AppraisalCycleWorkflow:
             if ok.approve
             else f"selesai: insentif ditahan BKPP ({ok.note})"
         )
+        self.stage = Stage.SELESAI  # the decision closes the cycle: one write for both
         await self.desk.record(
             "incentive/decided",
-            "incentive_decided",
+            "cycle_closed",
             actor=task.by or "",
             close=[task],
             details={"approved": ok.approve, "note": ok.note},
@@ -543,18 +527,8 @@ class AppraisalCycleWorkflow:
     async def _end_early(self, reason: str) -> None:
         """Retirement, death or dismissal: cancel open tasks and close with the reason."""
         self.stage, self.outcome = Stage.DIHENTIKAN, f"dihentikan: {reason}"
-        await self._set_stage()
         open_now = list(self.desk.tasks.values())
         await self.desk.record("ended", "cycle_ended", cancel=open_now, details={"reason": reason})
-
-    async def _archive(self) -> None:
-        """Hand the closed history to the archiver (it outlives us; the server keeps 24 h only)."""
-        await workflow.start_child_workflow(
-            "ArchiveHistoryWorkflow",
-            ArchiveInput(workflow_id=self.wf_id, run_id=workflow.info().run_id),
-            id=f"archive-{self.wf_id}",
-            parent_close_policy=ParentClosePolicy.ABANDON,
-        )
 
     # ---- helpers ---------------------------------------------------------------------------
 
@@ -620,12 +594,6 @@ class AppraisalCycleWorkflow:
             outcome=self.outcome,
             closed=self.stage in (Stage.SELESAI, Stage.DIHENTIKAN),
         )
-
-    async def _set_stage(self) -> None:
-        if self.stage == self._sa_stage:
-            return
-        self._sa_stage = self.stage
-        workflow.upsert_search_attributes([SA_STAGE.value_set(self.stage.value)])
 
     # ---- human actions: updates with validators --------------------------------------------
 
@@ -793,7 +761,6 @@ class AppraisalCycleWorkflow:
         elif not s.status.pauses_cycle and self.desk.paused_since is not None:
             moved = self.desk.shift_deadlines(now - self.desk.paused_since)
             self.desk.paused_since, self.stage = None, self.resume_stage
-        await self._set_stage()
         if not s.status.is_terminal:
             await self.desk.record(
                 self.desk.step_key("status"),

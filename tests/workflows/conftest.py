@@ -12,10 +12,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.payloads import ArchiveInput, StepOutcome, StepRecord
+from domain.payloads import StepOutcome, StepRecord
 from infra.temporal import ensure_search_attributes
 from workflows.appraisal import AppraisalCycleWorkflow
-from workflows.archive import ArchiveHistoryWorkflow
 from workflows.training import TrainingWorkflow
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
@@ -27,7 +26,6 @@ class StepLog:
 
     def __init__(self) -> None:
         self.steps: list[StepRecord] = []
-        self.archived: list[str] = []
         self.org_predikat: str | None = None
 
     @activity.defn(name="record_step")
@@ -38,11 +36,6 @@ class StepLog:
         self.steps.append(rec)
         org = self.org_predikat if rec.want_org_predikat else None
         return StepOutcome(applied=True, org_predikat=org)
-
-    @activity.defn(name="archive_history")
-    async def archive_history(self, inp: ArchiveInput) -> int:
-        self.archived.append(inp.workflow_id)
-        return 1
 
     def actions(self, workflow_id: str) -> list[str]:
         return [s.action for s in self.steps if s.workflow_id == workflow_id]
@@ -65,8 +58,8 @@ async def steps(env: WorkflowEnvironment) -> AsyncIterator[StepLog]:
     async with Worker(
         env.client,
         task_queue=QUEUE,
-        workflows=[AppraisalCycleWorkflow, TrainingWorkflow, ArchiveHistoryWorkflow],
-        activities=[log.record_step, log.archive_history],
+        workflows=[AppraisalCycleWorkflow, TrainingWorkflow],
+        activities=[log.record_step],
     ):
         yield log
 

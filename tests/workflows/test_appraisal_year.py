@@ -2,6 +2,7 @@
 
 import uuid
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -9,7 +10,7 @@ from domain.enums import Predikat, Stage, TaskKind
 from domain.payloads import CycleStatus
 from tests.workflows.conftest import QUEUE, StepLog
 from tests.workflows.driver import drive
-from tests.workflows.people import cycle_input
+from tests.workflows.people import EMPLOYEE, cycle_input
 
 
 async def start(env: WorkflowEnvironment, inp=None) -> WorkflowHandle:
@@ -41,4 +42,14 @@ async def test_full_year_on_time(env: WorkflowEnvironment, steps: StepLog):
     assert actions[0] == "cycle_started"
     assert actions[-1] == "cycle_closed"
     assert "task_escalated" not in actions
-    assert handle.id in steps.archived
+
+
+async def test_quarterly_year_history_stays_small(env: WorkflowEnvironment, steps: StepLog):
+    """A year without exceptional events keeps its history far from Temporal's limits."""
+    handle = await start(env)
+    await drive(env, handle, nip=EMPLOYEE)
+    await handle.result()
+    events = (await handle.fetch_history()).events
+    markers = [e for e in events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert len(events) < 250
+    assert len(markers) <= 20

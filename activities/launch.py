@@ -1,0 +1,195 @@
+"""Bulk launch: read one page of employees and start their cycles with bounded concurrency.
+
+Starts go through the Temporal client from this activity rather than as child workflows: a
+child start puts the whole CycleInput and three events per employee into the launcher's history,
+while a page here costs the launcher three events whatever its size (see bench/README.md).
+"""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from db.directory import build_cycle_input, unit_with_descendants
+from db.engine import session_scope
+from db.models import Employee
+from domain.enums import Stage
+from domain.launch import LaunchFailure, LaunchScope, PageRequest, PageResult
+from domain.payloads import CycleInput, appraisal_workflow_id
+from infra.temporal import SA_STAGE, SA_UNIT, SA_YEAR
+
+log = structlog.get_logger()
+
+CYCLE_WORKFLOW = "AppraisalCycleWorkflow"
+HEARTBEAT_EVERY = timedelta(seconds=2)
+
+
+@dataclass
+class PageWork:
+    """A page read from the database: inputs to start, and what was decided without starting."""
+
+    result: PageResult
+    inputs: list[CycleInput]
+
+
+def read_page(session: Session, req: PageRequest) -> PageWork:
+    """The next `limit` NIPs of the scope after the cursor, with their CycleInputs."""
+    nips = _page_nips(session, req.scope, req.after, req.limit)
+    res = PageResult(selected=len(nips), exhausted=len(nips) < req.limit)
+    if req.after is None:
+        res.total = _count(session, req.scope)
+    res.last_nip = nips[-1] if nips else None
+    # Two bulk reads fill the identity map, so build_cycle_input's per-row gets hit no database.
+    found = {e.nip: e for e in session.exec(select(Employee).where(col(Employee.nip).in_(nips)))}
+    chain = {e.penilai_nip for e in found.values() if e.penilai_nip} - set(found)
+    if chain:
+        list(session.exec(select(Employee).where(col(Employee.nip).in_(chain))))
+    inputs: list[CycleInput] = []
+    for nip in nips:
+        emp = found.get(nip)
+        if emp is None:
+            res.failures.append(LaunchFailure(nip=nip, reason="pegawai tidak ditemukan"))
+            continue
+        if emp.status.is_terminal:
+            res.skipped_ended += 1
+            continue
+        try:
+            inputs.append(
+                build_cycle_input(session, year=req.year, nip=nip, now=req.calendar_start)
+            )
+        except Exception as exc:  # one bad record must not stop the city's launch
+            res.failures.append(LaunchFailure(nip=nip, reason=str(exc) or type(exc).__name__))
+    return PageWork(res, inputs)
+
+
+def _page_nips(session: Session, scope: LaunchScope, after: str | None, limit: int) -> list[str]:
+    if scope.nips is not None:  # an explicit list pages over itself, so unknown NIPs are reported
+        ordered = sorted(set(scope.nips))
+        return [n for n in ordered if after is None or n > after][:limit]
+    stmt = select(Employee.nip)
+    if scope.unit_code is not None:
+        units = unit_with_descendants(session, scope.unit_code)
+        stmt = stmt.where(col(Employee.unit_code).in_(units))
+    if after is not None:
+        stmt = stmt.where(col(Employee.nip) > after)
+    return list(session.exec(stmt.order_by(col(Employee.nip)).limit(limit)).all())
+
+
+def _count(session: Session, scope: LaunchScope) -> int:
+    if scope.nips is not None:
+        return len(set(scope.nips))
+    stmt = select(func.count()).select_from(Employee)
+    if scope.unit_code is not None:
+        units = unit_with_descendants(session, scope.unit_code)
+        stmt = stmt.where(col(Employee.unit_code).in_(units))
+    return int(session.exec(stmt).one())
+
+
+class LaunchActivities:
+    """The launcher's side effects, bound to the database and a Temporal client."""
+
+    def __init__(self, client: Client, engine: Engine) -> None:
+        self.client = client
+        self.engine = engine
+
+    @activity.defn(name="launch_page")
+    async def launch_page(self, req: PageRequest) -> PageResult:
+        """Start one page of cycles; heartbeats how far it got, so a retry resumes there."""
+        work = await asyncio.to_thread(self._read, req)
+        res, inputs = work.result, work.inputs
+        done = 0
+        details = activity.info().heartbeat_details
+        if details:  # a retry after a crash: the first `done` inputs were handled already
+            done, prior = int(details[0]), PageResult.model_validate(details[1])
+            res.started, res.exempt = prior.started, prior.exempt
+            res.skipped_running = prior.skipped_running
+            res.failures = prior.failures
+        gate = asyncio.Semaphore(req.concurrency)
+        loop = asyncio.get_running_loop()
+        last_beat = loop.time()
+        pending: dict[int, asyncio.Task[str]] = {}
+        outcome: dict[int, str] = {}
+        for i in range(done, len(inputs)):
+            await gate.acquire()
+            task = asyncio.create_task(self._start(req, inputs[i]))
+            task.add_done_callback(lambda _t: gate.release())
+            pending[i] = task
+            # Fold finished starts in order: the heartbeat says "the first `done` are handled".
+            done = self._fold(res, inputs, pending, outcome, done)
+            if loop.time() - last_beat >= HEARTBEAT_EVERY.total_seconds():
+                activity.heartbeat(done, res.model_dump(mode="json"))
+                last_beat = loop.time()
+        if pending:
+            await asyncio.wait(pending.values())
+        done = self._fold(res, inputs, pending, outcome, done)
+        activity.heartbeat(done, res.model_dump(mode="json"))
+        return res
+
+    @staticmethod
+    def _fold(
+        res: PageResult,
+        inputs: Sequence[CycleInput],
+        pending: dict[int, "asyncio.Task[str]"],
+        outcome: dict[int, str],
+        done: int,
+    ) -> int:
+        for i, task in list(pending.items()):
+            if task.done():
+                outcome[i] = task.result()
+                del pending[i]
+        while done in outcome:
+            kind = outcome.pop(done)
+            inp = inputs[done]
+            if kind == "started":
+                res.started += 1
+                res.exempt += inp.status.pauses_cycle
+            elif kind == "running":
+                res.skipped_running += 1
+            else:
+                res.failures.append(LaunchFailure(nip=inp.nip, reason=kind))
+            done += 1
+        return done
+
+    def _read(self, req: PageRequest) -> PageWork:
+        with session_scope(self.engine) as session:
+            return read_page(session, req)
+
+    async def _start(self, req: PageRequest, inp: CycleInput) -> str:
+        """"started", "running" (a cycle of this id exists) or the failure reason."""
+        attrs = TypedSearchAttributes(
+            [
+                SearchAttributePair(SA_YEAR, req.year),
+                SearchAttributePair(SA_UNIT, inp.placement.unit_code),
+                SearchAttributePair(SA_STAGE, Stage.PERENCANAAN.value),
+            ]
+        )
+        try:
+            await self.client.start_workflow(
+                CYCLE_WORKFLOW,
+                inp,
+                id=appraisal_workflow_id(req.year, inp.nip),
+                task_queue=req.task_queue,
+                search_attributes=attrs,
+                # A closed year must not be restarted by a later launch either.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
+        except WorkflowAlreadyStartedError:
+            return "running"
+        except Exception as exc:  # reported per employee, never raised
+            log.warning("launch failed", nip=inp.nip, error=str(exc))
+            return str(exc) or type(exc).__name__
+        return "started"
