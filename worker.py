@@ -11,16 +11,18 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from activities.archive import HistoryArchiver
+from activities.launch import LaunchActivities
 from activities.notify import OutboxDispatcher, make_channel
 from activities.storage import StorageActivities
 from db.engine import make_engine
 from infra.temporal import connect, ensure_search_attributes
 from settings import Settings, get_settings
 from workflows.appraisal import AppraisalCycleWorkflow
+from workflows.launcher import LaunchCycleWorkflow
 from workflows.training import TrainingWorkflow
 
 log = structlog.get_logger()
-WORKFLOWS = [AppraisalCycleWorkflow, TrainingWorkflow]
+WORKFLOWS = [AppraisalCycleWorkflow, TrainingWorkflow, LaunchCycleWorkflow]
 EXECUTOR_THREADS = 16  # sync DB activities run here; also caps concurrent (local) activities
 
 
@@ -31,14 +33,14 @@ def build_worker(
     engine: Engine | None = None,
 ) -> Worker:
     """A worker for every Kinerja workflow and activity, tuned as measured on a 2-core machine."""
-    storage = StorageActivities(
-        engine or make_engine(settings.resolved_database_url), settings.notify_channel
-    )
+    engine = engine or make_engine(settings.resolved_database_url)
+    storage = StorageActivities(engine, settings.notify_channel)
+    launch = LaunchActivities(client, engine)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[storage.record_step],
+        activities=[storage.record_step, launch.launch_page],
         activity_executor=executor,
         max_concurrent_activities=EXECUTOR_THREADS,
         max_concurrent_local_activities=EXECUTOR_THREADS,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 from temporalio import activity
@@ -26,10 +27,9 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from db.directory import build_cycle_input, unit_with_descendants
 from db.engine import session_scope
 from db.models import Employee
-from domain.enums import Stage
 from domain.launch import LaunchFailure, LaunchScope, PageRequest, PageResult
 from domain.payloads import CycleInput, appraisal_workflow_id
-from infra.temporal import SA_STAGE, SA_UNIT, SA_YEAR
+from infra.temporal import SA_UNIT, SA_YEAR
 
 log = structlog.get_logger()
 
@@ -98,6 +98,42 @@ def _count(session: Session, scope: LaunchScope) -> int:
     return int(session.exec(stmt).one())
 
 
+class StartProgress(BaseModel):
+    """Heartbeat details of a page: counts of the starts made, in NIP order up to `through`."""
+
+    through: str | None = None
+    started: int = 0
+    exempt: int = 0
+    skipped_running: int = 0
+    failures: list[LaunchFailure] = Field(default_factory=list)
+
+
+def _fold(
+    progress: StartProgress,
+    inputs: Sequence[CycleInput],
+    pending: dict[int, "asyncio.Task[str]"],
+    outcome: dict[int, str],
+    done: int,
+) -> int:
+    """Count finished starts, contiguously from `done`; returns the new contiguous end."""
+    for i, task in list(pending.items()):
+        if task.done():
+            outcome[i] = task.result()
+            del pending[i]
+    while done in outcome:
+        kind, inp = outcome.pop(done), inputs[done]
+        if kind == "started":
+            progress.started += 1
+            progress.exempt += inp.status.pauses_cycle
+        elif kind == "running":
+            progress.skipped_running += 1
+        else:
+            progress.failures.append(LaunchFailure(nip=inp.nip, reason=kind))
+        progress.through = inp.nip
+        done += 1
+    return done
+
+
 class LaunchActivities:
     """The launcher's side effects, bound to the database and a Temporal client."""
 
@@ -110,70 +146,46 @@ class LaunchActivities:
         """Start one page of cycles; heartbeats how far it got, so a retry resumes there."""
         work = await asyncio.to_thread(self._read, req)
         res, inputs = work.result, work.inputs
-        done = 0
+        progress = StartProgress()
         details = activity.info().heartbeat_details
-        if details:  # a retry after a crash: the first `done` inputs were handled already
-            done, prior = int(details[0]), PageResult.model_validate(details[1])
-            res.started, res.exempt = prior.started, prior.exempt
-            res.skipped_running = prior.skipped_running
-            res.failures = prior.failures
+        if details:  # a retry after a crash: NIPs up to `progress.through` were handled already
+            progress = StartProgress.model_validate(details[0])
+            inputs = [i for i in inputs if progress.through is None or i.nip > progress.through]
         gate = asyncio.Semaphore(req.concurrency)
         loop = asyncio.get_running_loop()
         last_beat = loop.time()
         pending: dict[int, asyncio.Task[str]] = {}
         outcome: dict[int, str] = {}
-        for i in range(done, len(inputs)):
+        done = 0
+        for i, inp in enumerate(inputs):
             await gate.acquire()
-            task = asyncio.create_task(self._start(req, inputs[i]))
+            task = asyncio.create_task(self._start(req, inp))
             task.add_done_callback(lambda _t: gate.release())
             pending[i] = task
-            # Fold finished starts in order: the heartbeat says "the first `done` are handled".
-            done = self._fold(res, inputs, pending, outcome, done)
+            # Fold finished starts in NIP order: the heartbeat says "everything up to here".
+            done = _fold(progress, inputs, pending, outcome, done)
             if loop.time() - last_beat >= HEARTBEAT_EVERY.total_seconds():
-                activity.heartbeat(done, res.model_dump(mode="json"))
+                activity.heartbeat(progress.model_dump(mode="json"))
                 last_beat = loop.time()
         if pending:
             await asyncio.wait(pending.values())
-        done = self._fold(res, inputs, pending, outcome, done)
-        activity.heartbeat(done, res.model_dump(mode="json"))
+        _fold(progress, inputs, pending, outcome, done)
+        activity.heartbeat(progress.model_dump(mode="json"))
+        res.started, res.exempt = progress.started, progress.exempt
+        res.skipped_running = progress.skipped_running
+        res.failures += progress.failures
         return res
-
-    @staticmethod
-    def _fold(
-        res: PageResult,
-        inputs: Sequence[CycleInput],
-        pending: dict[int, "asyncio.Task[str]"],
-        outcome: dict[int, str],
-        done: int,
-    ) -> int:
-        for i, task in list(pending.items()):
-            if task.done():
-                outcome[i] = task.result()
-                del pending[i]
-        while done in outcome:
-            kind = outcome.pop(done)
-            inp = inputs[done]
-            if kind == "started":
-                res.started += 1
-                res.exempt += inp.status.pauses_cycle
-            elif kind == "running":
-                res.skipped_running += 1
-            else:
-                res.failures.append(LaunchFailure(nip=inp.nip, reason=kind))
-            done += 1
-        return done
 
     def _read(self, req: PageRequest) -> PageWork:
         with session_scope(self.engine) as session:
             return read_page(session, req)
 
     async def _start(self, req: PageRequest, inp: CycleInput) -> str:
-        """"started", "running" (a cycle of this id exists) or the failure reason."""
+        """ "started", "running" (a cycle of this id exists) or the failure reason."""
         attrs = TypedSearchAttributes(
             [
                 SearchAttributePair(SA_YEAR, req.year),
                 SearchAttributePair(SA_UNIT, inp.placement.unit_code),
-                SearchAttributePair(SA_STAGE, Stage.PERENCANAAN.value),
             ]
         )
         try:

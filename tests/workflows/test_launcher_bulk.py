@@ -1,0 +1,145 @@
+"""LaunchCycleWorkflow on the dev server: everyone once, continue-as-new, relaunch, resume."""
+
+import dataclasses
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.launch import LaunchActivities, StartProgress
+from bench.synth import build_people, org_csv
+from db.engine import make_engine, migrate, session_scope
+from db.models import Cycle, Employee
+from db.org_import import import_org_csv
+from domain.enums import CalendarKind
+from domain.launch import LaunchInput, LaunchProgress, LaunchScope, PageRequest, launch_workflow_id
+from domain.payloads import CycleInput, appraisal_workflow_id
+from infra.temporal import SEARCH_ATTRIBUTES
+from workflows.launcher import LaunchCycleWorkflow
+
+pytestmark = pytest.mark.e2e
+TEMPORAL = Path(sys.executable).parent / "temporal"
+N = 430
+YEAR = 2033
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def temporal() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL),
+        data_converter=pydantic_data_converter,
+        search_attributes=SEARCH_ATTRIBUTES,
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    url = f"sqlite:///{tmp_path_factory.mktemp('launcher') / 'kinerja.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        assert import_org_csv(s, org_csv(build_people(N)).encode(), source="test").ok
+        s.add(Cycle(year=YEAR, calendar_kind=CalendarKind.QUARTERLY, compressed_minutes=60,
+                    opened_by="bkpp"))  # fmt: skip
+        s.add(Cycle(year=YEAR + 1, calendar_kind=CalendarKind.QUARTERLY, opened_by="bkpp"))
+    return engine
+
+
+def _ended(engine: Engine) -> set[str]:
+    with Session(engine) as s:
+        return {e.nip for e in s.exec(select(Employee)) if e.status.is_terminal}
+
+
+async def _launch(
+    client: Client, engine: Engine, scope: LaunchScope, cycles: str
+) -> LaunchProgress:
+    queue = f"launcher-{uuid.uuid4().hex[:8]}"
+    acts = LaunchActivities(client, engine)
+    async with Worker(
+        client, task_queue=queue, workflows=[LaunchCycleWorkflow], activities=[acts.launch_page]
+    ):
+        inp = LaunchInput(year=YEAR, scope=scope, task_queue=cycles, page_size=100, pages_per_run=2)
+        return await client.execute_workflow(
+            LaunchCycleWorkflow.run,
+            inp,
+            id=launch_workflow_id(YEAR, scope.key()),
+            task_queue=queue,
+            result_type=LaunchProgress,
+        )
+
+
+async def _input(client: Client, nip: str) -> CycleInput:
+    handle = client.get_workflow_handle(appraisal_workflow_id(YEAR, nip))
+    async for event in handle.fetch_history_events():
+        attrs = event.workflow_execution_started_event_attributes
+        payload = attrs.input.payloads[0]
+        return pydantic_data_converter.payload_converter.from_payload(payload, CycleInput)
+    raise AssertionError("no history")
+
+
+async def test_launcher_starts_everyone_once_and_relaunch_skips(temporal, city):
+    client = temporal.client
+    cycles = "launcher-cycles-nobody-polls"  # the cycles wait; the test reads their inputs
+    ended = _ended(city)
+    first = await _launch(client, city, LaunchScope(), cycles)
+    assert first.done
+    assert first.total == first.selected == N
+    assert first.started == N - len(ended)
+    assert first.skipped_ended == len(ended) > 0
+    assert first.failed == 0
+    assert first.runs == 3  # 5 pages, 2 per run: continue-as-new twice
+    assert first.exempt > 0  # on leave or studying: started, the cycle records the exemption
+    people = build_people(N)
+    active = [p.nip for p in people if p.status == "Aktif"]
+    one, two = await _input(client, active[0]), await _input(client, active[-1])
+    assert one.calendar.year_start == two.calendar.year_start  # one instant for everyone
+    assert one.calendar.compression > 1
+    again = await _launch(client, city, LaunchScope(), cycles)
+    assert (again.started, again.skipped_running) == (0, first.started)
+
+
+async def test_launcher_reports_unknown_nips_and_unit_scope(temporal, city):
+    people = build_people(N)
+    nips = (people[5].nip, "199001012015011999")
+    res = await _launch(temporal.client, city, LaunchScope(nips=nips), "launcher-other")
+    assert res.total == 2
+    assert [f.nip for f in res.failures] == ["199001012015011999"]
+    assert res.failures[0].reason == "pegawai tidak ditemukan"
+    unit = people[1].unit.code  # an OPD or kecamatan head: its unit has sub-units
+    res = await _launch(temporal.client, city, LaunchScope(unit_code=unit), "launcher-unit")
+    expected = sum(1 for p in people if p.unit.code == unit or p.unit.parent == unit)
+    assert res.selected == expected > 1
+
+
+async def test_launch_page_resumes_after_the_heartbeated_nip(temporal, city):
+    client = temporal.client
+    people = sorted(p.nip for p in build_people(N) if p.status == "Aktif")
+    req = PageRequest(
+        year=YEAR + 1,
+        scope=LaunchScope(nips=tuple(people[:10])),
+        task_queue="launcher-resume",
+        calendar_start=datetime.now(UTC),
+        after=None,
+        limit=10,
+        concurrency=3,
+    )
+    env = ActivityEnvironment(client)
+    crashed = StartProgress(through=people[3], started=4)  # the first attempt got this far
+    env.info = dataclasses.replace(env.info, heartbeat_details=[crashed.model_dump(mode="json")])
+    res = await env.run(LaunchActivities(client, city).launch_page, req)
+    assert (res.started, res.skipped_running) == (10, 0)
+    for nip in people[:4]:  # never started again: the retry resumed after them
+        with pytest.raises(Exception, match="not found"):
+            await client.get_workflow_handle(appraisal_workflow_id(YEAR + 1, nip)).describe()
