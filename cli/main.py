@@ -103,8 +103,10 @@ def prepare_database(*, seed: bool) -> None:
 
 
 from cli.auth_commands import register_auth_commands  # noqa: E402
+from cli.cycle_commands import register_cycle_commands  # noqa: E402
 
 register_auth_commands(app)
+register_cycle_commands(app)
 
 if __name__ == "__main__":
     app()

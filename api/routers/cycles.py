@@ -14,7 +14,7 @@ from api.auditing import audit_change
 from api.authz import read_scope, require_roles
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from api.errors import ApiError, not_found, validation_errors
-from api.launch import LaunchResult, launch_cycles
+from api.launch import LaunchResult, launch_cycles, launch_progress
 from api.schemas.common import ERRORS
 from api.schemas.cycles import CycleCreate, CyclePublic, CyclesPublic
 from api.schemas.hr import LaunchCreate, ProgressCell, ProgressPublic
@@ -117,6 +117,25 @@ async def launch(
         },
     )
     session.commit()
+    return result
+
+
+@router.get(
+    "/{year}/launches/{launch_id}",
+    summary="Progress of a launch",
+    response_model=LaunchResult,
+)
+async def launch_status(
+    year: Year,
+    launch_id: Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9._-]+$")],
+    principal: CurrentUser,
+    temporal: TemporalDep,
+) -> LaunchResult:
+    """Counters of the durable launcher: selected, started, exempt, skipped, failed with reasons."""
+    require_roles(principal, *HR)
+    result = await launch_progress(await temporal.client(), year, launch_id)
+    if result is None:
+        raise not_found(f"peluncuran {launch_id}")
     return result
 
 

@@ -68,6 +68,7 @@ MATRIX = [
     ("POST", "/cycles", "/cycles", {"year": YEAR + 1}, HR),
     ("GET", "/cycles", "/cycles", None, ALL),
     ("POST", "/cycles/{year}/launch", f"/cycles/{YEAR}/launch", {"unit_code": "DINKES"}, HR),
+    ("GET", "/cycles/{year}/launches/{launch_id}", f"/cycles/{YEAR}/launches/all", None, HR),
     ("GET", "/cycles/{year}/progress", f"/cycles/{YEAR}/progress", None, ALL),
     ("GET", "/cycles/{year}/export.csv", f"/cycles/{YEAR}/export.csv", None, AUDIT),
     ("GET", "/cycles/{year}/export.xlsx", f"/cycles/{YEAR}/export.xlsx", None, AUDIT),
