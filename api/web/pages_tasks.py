@@ -78,7 +78,7 @@ def _year(task: dict[str, Any]) -> int:
 
 async def _jenis_jabatan(request: Request, user: WebUser, nip: str) -> str:
     try:
-        emp = await get_json(request, f"/org/employees/{nip}", user)
+        emp = await get_json(request, f"/employees/{nip}", user)
         return str(emp.get("jenis_jabatan", ""))
     except ApiCallError:
         return ""

@@ -68,6 +68,15 @@ def tanggal(value: Any, with_time: bool = True) -> str:
     return f"{day} {local:%H.%M} WIB" if with_time else day
 
 
+def angka(value: Any) -> str:
+    """A number the Indonesian way: 90 not 90.0, 2,5 not 2.5; anything else as text."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+    return str(value)
+
+
 def _label(table: dict[Any, str]) -> Any:
     def label(value: Any) -> str:
         try:
@@ -79,6 +88,7 @@ def _label(table: dict[Any, str]) -> Any:
 
 
 TEMPLATES.env.filters["tanggal"] = tanggal
+TEMPLATES.env.filters["angka"] = angka
 TEMPLATES.env.filters["tahap"] = _label(STAGE_LABELS)
 TEMPLATES.env.filters["jenis_tugas"] = _label(KIND_LABELS)
 TEMPLATES.env.filters["peran"] = _label(ROLE_LABELS)

@@ -38,8 +38,7 @@
     var row = btn.closest("[data-row]");
     var action = btn.dataset.action;
     if (action === "add-row") {
-      var fresh = clone("tpl-row");
-      fresh.querySelector("[data-inds]").appendChild(clone("tpl-ind"));
+      var fresh = clone("tpl-row");  // comes with one empty indicator
       rows.appendChild(fresh);
       renumber(editor);
       focusFirst(fresh);
