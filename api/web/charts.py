@@ -46,7 +46,7 @@ def curve_markers(org: OrgPredikat) -> list[Marker]:
 def distribution_svg(counts: dict[Predikat, int], org: OrgPredikat | None, title: str) -> str:
     """Bars of each predikat's share with the curve's bounds drawn as dashed lines."""
     total = sum(counts.values()) or 1
-    w, h, left, top, bottom = 420, 190, 34, 12, 40
+    w, h, left, top, bottom = 330, 200, 40, 12, 52
     plot_h = h - top - bottom
     band = (w - left - 8) / len(PREDIKAT_ORDER)
     parts = [
@@ -74,10 +74,11 @@ def distribution_svg(counts: dict[Predikat, int], org: OrgPredikat | None, title
             f'<text x="{x + bw / 2:.1f}" y="{max(y - 3, 10):.1f}" text-anchor="middle">'
             f"{counts.get(p, 0)}</text>"
         )
-        parts.append(
-            f'<text x="{x + bw / 2:.1f}" y="{h - bottom + 14}" text-anchor="middle">'
-            f"{SHORT[p]}</text>"
-        )
+        for n, word in enumerate(SHORT[p].split(" ")):
+            parts.append(
+                f'<text x="{x + bw / 2:.1f}" y="{h - bottom + 14 + 12 * n}" '
+                f'text-anchor="middle">{word}</text>'
+            )
         for m in (m for m in markers if m.predikat is p):
             my = top + plot_h * (1 - m.percent / 100)
             colour = "#cf222e" if m.kind == "max" else "#0b5394"
@@ -87,7 +88,7 @@ def distribution_svg(counts: dict[Predikat, int], org: OrgPredikat | None, title
                 f'stroke="{colour}" stroke-width="2" stroke-dasharray="5 3"/>'
             )
             parts.append(
-                f'<text x="{x + bw / 2:.1f}" y="{h - bottom + 28}" text-anchor="middle" '
+                f'<text x="{x + bw / 2:.1f}" y="{h - bottom + 42}" text-anchor="middle" '
                 f'fill="{colour}">{label}</text>'
             )
     parts.append("</svg>")

@@ -52,7 +52,9 @@ def _latest(period_predikats: Any) -> Predikat | None:
         last = max(period_predikats, key=lambda k: int(k) if str(k).isdigit() else 0)
         value = period_predikats[last]
     elif isinstance(period_predikats, list) and period_predikats:
-        value = period_predikats[-1]
+        # Rows of {"period": n, "predikat": "..."} in period order (activities/storage.py).
+        last = period_predikats[-1]
+        value = last.get("predikat") if isinstance(last, dict) else last
     else:
         return None
     try:
