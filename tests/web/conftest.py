@@ -8,18 +8,17 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from sqlalchemy import Engine
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from web_helpers import AGUS, BAYU, SKP_YEAR, Api
 
 from api.main import create_app
 from api.temporal import TemporalGateway
@@ -32,8 +31,6 @@ from worker import build_worker
 ROOT = Path(__file__).resolve().parents[2]
 TEMPORAL = ROOT / ".venv" / "bin" / "temporal"
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "web"
-PASSWORD = "kinerja-demo"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -139,8 +136,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live: str) -> Iterator[Any]:
+    """Chromium per test module: sync Playwright holds an event loop while it runs, which would
+    break the asyncio tests of other directories if it stayed open for the whole session."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
@@ -166,67 +165,11 @@ def new_page(browser: Any, live: str) -> Iterator[Any]:
         ctx.close()
 
 
-def login(page: Any, username: str, password: str = PASSWORD) -> None:
-    """Log in through the login form."""
-    page.goto("/masuk")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Kata sandi").fill(password)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url("**/tugas**")
-
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    """Save a screenshot under test-artifacts/web/."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
-
-
-class Api:
-    """The JSON API of the live stack, for set-up steps that are not under test."""
-
-    def __init__(self, base: str) -> None:
-        self.http = httpx.Client(base_url=base, timeout=30)
-        self.tokens: dict[str, str] = {}
-
-    def auth(self, user: str) -> dict[str, str]:
-        if user not in self.tokens:
-            r = self.http.post("/auth/token", data={"username": user, "password": PASSWORD})
-            r.raise_for_status()
-            self.tokens[user] = r.json()["access_token"]
-        return {"Authorization": f"Bearer {self.tokens[user]}"}
-
-    def post(self, path: str, user: str | None, body: Any) -> httpx.Response:
-        return self.http.post(path, json=body, headers=self.auth(user) if user else {})
-
-    def task(self, user: str, kind: str, timeout: float = 20) -> dict[str, Any]:
-        """Wait for an open task of `kind` in the user's inbox."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            r = self.http.get("/tasks", params={"kind": kind}, headers=self.auth(user))
-            if r.json()["count"]:
-                task: dict[str, Any] = r.json()["data"][0]
-                return task
-            time.sleep(0.2)
-        raise AssertionError(f"no {kind} task for {user}")
-
-    def launch(self, year: int, nips: list[str], **cycle: Any) -> None:
-        r = self.post("/cycles", "bkpp", {"year": year, **cycle})
-        assert r.status_code in (201, 409), r.text
-        r = self.post(f"/cycles/{year}/launch", "bkpp", {"nips": nips})
-        assert r.status_code < 300, r.text
-
-
 @pytest.fixture(scope="session")
 def api(live: str) -> Iterator[Api]:
     client = Api(live)
     yield client
     client.http.close()
-
-
-AGUS = "199011212014021003"  # Pengadministrasi Perkantoran, SETDA.ORG
-RETNO = "197608022001042002"  # his penilai, Kepala Bagian Organisasi
-BAYU = "198809292012031006"  # Kepala Seksi Pemerintahan, KEC.SMGTENGAH (someone else)
-SKP_YEAR = 2031
 
 
 @pytest.fixture(scope="session")

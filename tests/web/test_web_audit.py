@@ -2,8 +2,8 @@
 
 import json
 
-from conftest import login, shot
 from playwright.sync_api import expect
+from web_helpers import login, shot
 
 
 def test_auditor_opens_a_timeline(new_page, skp_year):

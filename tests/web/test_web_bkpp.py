@@ -1,7 +1,7 @@
 """BKPP opens a year, launches a unit from the dashboard and watches its progress."""
 
-from conftest import login, shot
 from playwright.sync_api import expect
+from web_helpers import login, shot
 
 
 def test_bkpp_launches_a_unit_and_watches_progress(new_page):

@@ -2,8 +2,8 @@
 
 import re
 
-from conftest import shot
 from playwright.sync_api import expect
+from web_helpers import shot
 
 
 def test_citizen_feedback_changes_the_summary(new_page):

@@ -1,8 +1,8 @@
 """A period is rated: realisation with evidence in the browser, then the penilai's rating form shows
 the SKP, the evidence, the period's citizen feedback and the predicate before submitting."""
 
-from conftest import login, shot
 from playwright.sync_api import expect
+from web_helpers import login, shot
 
 SRI = "199602142020032007"  # Pengadministrasi Umum, KEC.SMGTENGAH
 NUR_AINI = "198006182006012005"  # her penilai, Sekretaris Kecamatan

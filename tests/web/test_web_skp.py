@@ -1,7 +1,7 @@
 """An employee drafts and submits an SKP; the penilai returns it, then approves it."""
 
-from conftest import AGUS, BAYU, RETNO, login, shot
 from playwright.sync_api import expect
+from web_helpers import AGUS, BAYU, RETNO, login, shot
 
 
 def _open_task(page, title):
