@@ -18,9 +18,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
+from domain.calendar import build_compressed_calendar  # noqa: E402
 from domain.enums import CalendarKind, EmploymentStatus, Rating, Role, TaskKind  # noqa: E402
 from domain.payloads import Actor, ChangeAck, CycleStatus, StatusChange, TaskRef  # noqa: E402
-from domain.calendar import build_compressed_calendar  # noqa: E402
 from infra.temporal import SEARCH_ATTRIBUTES  # noqa: E402
 from tests.workflows.conftest import QUEUE, StepLog  # noqa: E402
 from tests.workflows.driver import defaults, drive  # noqa: E402
@@ -118,7 +118,7 @@ async def main() -> None:
         ):
             await record(env, name, scenario, **inp)
         await env.shutdown()
-        print(f"recorded {name}")
+        sys.stdout.write(f"recorded {name}\n")
 
 
 if __name__ == "__main__":
