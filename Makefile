@@ -28,5 +28,9 @@ test: lint pytest  ## everything CI runs
 test-fast: $(STAMP)  ## domain and workflow unit tests only
 	$(BIN)/pytest -q tests/domain tests/workflows
 
+N ?= 200
+bench: $(STAMP)  ## fresh stack + synthetic city of N employees: make bench N=15000 [BENCH_ARGS=--pg]
+	$(BIN)/python -m bench.run --n $(N) $(BENCH_ARGS)
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from activities.launch import LaunchActivities
 from activities.notify import OutboxDispatcher, make_channel
 from activities.storage import StorageActivities
 from db.engine import make_engine
+from domain.launch import launch_task_queue
 from infra.temporal import connect, ensure_search_attributes
 from settings import Settings, get_settings
 from workflows.appraisal import AppraisalCycleWorkflow
@@ -22,7 +23,7 @@ from workflows.launcher import LaunchCycleWorkflow
 from workflows.training import TrainingWorkflow
 
 log = structlog.get_logger()
-WORKFLOWS = [AppraisalCycleWorkflow, TrainingWorkflow, LaunchCycleWorkflow]
+WORKFLOWS = [AppraisalCycleWorkflow, TrainingWorkflow]
 EXECUTOR_THREADS = 16  # sync DB activities run here; also caps concurrent (local) activities
 
 
@@ -35,12 +36,11 @@ def build_worker(
     """A worker for every Kinerja workflow and activity, tuned as measured on a 2-core machine."""
     engine = engine or make_engine(settings.resolved_database_url)
     storage = StorageActivities(engine, settings.notify_channel)
-    launch = LaunchActivities(client, engine)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=[storage.record_step, launch.launch_page],
+        activities=[storage.record_step],
         activity_executor=executor,
         max_concurrent_activities=EXECUTOR_THREADS,
         max_concurrent_local_activities=EXECUTOR_THREADS,
@@ -49,6 +49,18 @@ def build_worker(
         activity_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_activity_pollers),
         nonsticky_to_sticky_poll_ratio=0.5,
         graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+def build_launch_worker(client: Client, settings: Settings, engine: Engine) -> Worker:
+    """The bulk launcher on its own queue, so a launch's backlog of new cycles cannot starve it."""
+    launch = LaunchActivities(client, engine)
+    return Worker(
+        client,
+        task_queue=launch_task_queue(settings.task_queue),
+        workflows=[LaunchCycleWorkflow],
+        activities=[launch.launch_page],
+        max_concurrent_activities=2,
     )
 
 
@@ -78,7 +90,7 @@ async def run_worker(settings: Settings | None = None) -> None:
         log.info(
             "worker started", task_queue=settings.task_queue, address=settings.temporal_address
         )
-        async with worker:
+        async with worker, build_launch_worker(client, settings, engine):
             await stop.wait()
             log.info("worker stopping")
         for task in background:

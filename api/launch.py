@@ -32,8 +32,15 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.temporal import temporal_unavailable
 from db.directory import build_cycle_input, select_employees
-from domain.launch import LaunchFailure, LaunchInput, LaunchProgress, LaunchScope
+from domain.launch import (
+    LaunchFailure,
+    LaunchInput,
+    LaunchProgress,
+    LaunchScope,
+    launch_task_queue,
+)
 from domain.launch import launch_workflow_id as launch_workflow_id
 from domain.payloads import CycleInput, appraisal_workflow_id
 from infra.temporal import SA_UNIT, SA_YEAR
@@ -102,7 +109,7 @@ async def launch_cycles(
         LAUNCHER_TYPE,
         LaunchInput(year=year, scope=scope, task_queue=task_queue),
         id=launch_workflow_id(year, scope.key()),
-        task_queue=task_queue,
+        task_queue=launch_task_queue(task_queue),
         result_type=LaunchProgress,
         # Running: join it. Finished: a new run starts only whoever is still missing.
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -130,7 +137,9 @@ async def launch_progress(client: Client, year: int, launch_id: str) -> LaunchRe
     if desc.status == WorkflowExecutionStatus.COMPLETED:  # no worker needed to read a result
         return LaunchResult.of(await handle.result())
     progress = await _query(handle)
-    return LaunchResult.of(progress) if progress else None
+    if progress is None:  # running, but its worker is not answering right now
+        raise temporal_unavailable("kemajuan peluncuran belum tersedia, coba lagi")
+    return LaunchResult.of(progress)
 
 
 async def _query(handle: WorkflowHandle[Any, LaunchProgress]) -> LaunchProgress | None:

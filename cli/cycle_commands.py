@@ -40,7 +40,7 @@ async def _launch(settings: Settings, year: int, unit: str | None, detach: bool)
 
     from db.engine import make_engine
     from db.models import Cycle
-    from domain.launch import LaunchInput, LaunchScope, launch_workflow_id
+    from domain.launch import LaunchInput, LaunchScope, launch_task_queue, launch_workflow_id
     from infra.temporal import connect
 
     console = Console(stderr=True)
@@ -58,7 +58,7 @@ async def _launch(settings: Settings, year: int, unit: str | None, detach: bool)
         "LaunchCycleWorkflow",
         LaunchInput(year=year, scope=scope, task_queue=settings.task_queue),
         id=launch_workflow_id(year, scope.key()),
-        task_queue=settings.task_queue,
+        task_queue=launch_task_queue(settings.task_queue),
         result_type=LaunchProgress,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

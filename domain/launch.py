@@ -29,6 +29,11 @@ class LaunchScope(BaseModel):
         return "all"
 
 
+def launch_task_queue(task_queue: str) -> str:
+    """The launcher's own queue: its tasks never wait behind the cycles it has just started."""
+    return f"{task_queue}-launch"
+
+
 def launch_workflow_id(year: int, launch_id: str) -> str:
     """Business key of one launch: a second launch of the same scope joins the running one."""
     return f"launch-{year}-{launch_id}"

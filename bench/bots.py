@@ -1,0 +1,167 @@
+"""Bots that work every open task through the API, as the people of the synthetic city would."""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from db.models import Task
+from domain.enums import TaskKind, TaskStatus
+
+FEEDBACK = "Pertahankan kinerja."
+URL = "https://drive.semarangkota.go.id/bukti/laporan.pdf"
+
+
+def skp(nip: str, year: int, jenis_jabatan: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "jenis": "Utama",
+        "rhk_atasan": "Meningkatnya kualitas layanan",
+        "rhk": "Terlayaninya permohonan tepat waktu",
+        "indikator": [
+            {
+                "iki": "Persentase permohonan selesai <= 3 hari",
+                "aspek": "Waktu",
+                "target": {"value": 95, "unit": "persen"},
+            }
+        ],
+    }
+    if jenis_jabatan.startswith("JPT"):  # a leader's rows carry a perspective, no leader's RHK
+        row["perspektif"] = "Penerima Layanan"
+    return {
+        "skp": {
+            "nip": nip,
+            "year": year,
+            "pendekatan": "Kuantitatif",
+            "jenis_jabatan": jenis_jabatan,
+            "hasil_kerja": [row],
+        }
+    }
+
+
+def payload(
+    kind: TaskKind, period: int | None, nip: str, year: int, jabatan: str
+) -> dict[str, Any]:
+    """A valid payload for a task of `kind` about employee `nip`."""
+    rating = {
+        "hasil_kerja": "Sesuai Ekspektasi",
+        "perilaku": "Sesuai Ekspektasi",
+        "utama_ratings": ["Sesuai Ekspektasi"],
+        "feedback": FEEDBACK,
+    }
+    match kind:
+        case TaskKind.SKP_DRAFT:
+            return skp(nip, year, jabatan)
+        case TaskKind.REALISATION:
+            item = {"row": 0, "indikator": 0, "realisasi": "96% tepat waktu", "nilai": 96,
+                    "evidence": [URL]}  # fmt: skip
+            report = {"nip": nip, "year": year, "period_index": period or 1, "items": [item]}
+            return {"report": report}
+        case TaskKind.PERIOD_RATING | TaskKind.ANNUAL_RATING:
+            return rating
+        case TaskKind.TRAINING_COMPLETION:
+            return {"jp_earned": 24, "certificate_url": "https://lms.semarangkota.go.id/c/1"}
+        case TaskKind.OBJECTION_DECISION:
+            return {"change": False, "note": "Hasil sudah sesuai bukti."}
+        case _:  # approvals and verifications
+            return {"approve": True, "verified": True}
+
+
+@dataclass
+class Latencies:
+    """Completion round trips in ms, with the status codes seen."""
+
+    ms: list[float] = field(default_factory=list)
+    codes: dict[int, int] = field(default_factory=dict)
+
+    def add(self, ms: float, code: int) -> None:
+        self.codes[code] = self.codes.get(code, 0) + 1
+        if code == 200:
+            self.ms.append(ms)
+
+
+@dataclass
+class OpenTask:
+    id: str
+    kind: TaskKind
+    assignee: str | None
+    subject: str
+    period: int | None
+
+
+class Bots:
+    """`clients` concurrent clients completing whatever is open, oldest first."""
+
+    def __init__(
+        self,
+        api: httpx.AsyncClient,
+        engine: Engine,
+        token: Callable[[str | None], str],
+        *,
+        year: int,
+        jabatan: dict[str, str],
+        clients: int = 20,
+    ) -> None:
+        self.api, self.engine, self.token = api, engine, token
+        self.year, self.jabatan, self.clients = year, jabatan, clients
+        self.queue: asyncio.Queue[OpenTask] = asyncio.Queue()
+        self.seen: set[str] = set()
+        self.lat = Latencies()
+        self.completed = 0
+        self.errors: list[str] = []
+
+    def _open(self) -> list[OpenTask]:
+        cols = (Task.id, Task.kind, Task.assignee_nip, Task.subject_nip, Task.period_index)
+        stmt = (
+            select(*[col(c) for c in cols])
+            .where(col(Task.status) == TaskStatus.OPEN)
+            .order_by(col(Task.created_at))
+            .limit(5000)
+        )
+        with Session(self.engine) as s:
+            rows = s.execute(stmt).all()
+        return [OpenTask(*row) for row in rows if row[0] not in self.seen]
+
+    async def _feed(self, stop: Callable[[], bool]) -> None:
+        while not stop():
+            if self.queue.qsize() < self.clients * 4:
+                for t in await asyncio.to_thread(self._open):
+                    self.seen.add(t.id)
+                    self.queue.put_nowait(t)
+            await asyncio.sleep(0.3)
+
+    async def _work(self, stop: Callable[[], bool], lat: Latencies) -> None:
+        while not stop():
+            try:
+                t = await asyncio.wait_for(self.queue.get(), 0.5)
+            except TimeoutError:
+                continue
+            body = {
+                "payload": payload(t.kind, t.period, t.subject, self.year, self.jabatan[t.subject])
+            }
+            headers = {"Authorization": f"Bearer {self.token(t.assignee)}"}
+            began = time.perf_counter()
+            try:
+                r = await self.api.post(f"/tasks/{t.id}/complete", json=body, headers=headers)
+                code = r.status_code
+            except httpx.HTTPError:
+                code = 599
+            lat.add((time.perf_counter() - began) * 1000, code)
+            if code not in (200, 409) and len(self.errors) < 20:
+                self.errors.append(f"{t.kind} {code} {r.text[:300] if code != 599 else ''}")
+            if code == 200:
+                self.completed += 1
+            elif code not in (409, 403, 404, 422):  # transient: try again later
+                self.seen.discard(t.id)
+
+    async def run(self, stop: Callable[[], bool], lat: Latencies | None = None) -> Latencies:
+        """Work until `stop()`; latencies go to `lat` (a fresh one per measured window)."""
+        lat = lat or self.lat
+        await asyncio.gather(
+            self._feed(stop), *(self._work(stop, lat) for _ in range(self.clients))
+        )
+        return lat

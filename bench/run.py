@@ -1,0 +1,576 @@
+"""The Kinerja benchmark: one command, one fresh stack, every figure next to its raw baseline.
+
+    python -m bench.run --n 15000            # or: make bench N=15000
+    python -m bench.run --n 50 --minutes 2   # what CI runs
+
+Starts its own Temporal dev server (SQLite with the WAL pragmas), the worker and the API as
+subprocesses on free ports, against a fresh database holding a synthetic Semarang of N employees,
+then measures (see bench/README.md) and writes bench/results/latest.json and latest.md.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, SQLModel, col, select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from api.security import mint_token
+from bench.bots import Bots, Latencies
+from bench.raw import RAW_QUEUE
+from bench.synth import build_people, org_csv
+from db.engine import make_engine, migrate, session_scope
+from db.models import CycleRecord, Employee, User
+from db.org_import import import_org_csv
+from infra.devserver import dev_server_command
+from infra.temporal import connect
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+YEAR = 2030
+SECRET = "bench-secret-bench-secret-bench-secret!"
+console = Console(stderr=True)
+COLUMNS = (
+    TextColumn("[progress.description]{task.description}"),
+    BarColumn(),
+    MofNCompleteColumn(),
+    TimeElapsedColumn(),
+)
+
+
+def phase(msg: str) -> None:
+    console.log(msg)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def peak_rss_mib(pid: int) -> float:
+    """VmHWM (peak resident set) of a live process, from /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    with suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = 0
+    with suppress(OSError):
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
+    return {
+        "nproc": os.cpu_count(),
+        "memory_mib": mem,
+        "cpu": cpu,
+        "python": platform.python_version(),
+    }
+
+
+class Stack:
+    """Dev server, worker and API as subprocesses; stopped in reverse order."""
+
+    def __init__(self, work: Path, db_url: str, cache: int) -> None:
+        self.work, self.db_url = work, db_url
+        self.tport, self.aport = free_port(), free_port()
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": db_url,
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{self.tport}",
+            "KINERJA_VAR_DIR": str(work),
+            "KINERJA_JWT_SECRET": SECRET,
+            "KINERJA_LOG_LEVEL": "WARNING",
+            "KINERJA_LOG_JSON": "true",
+            "KINERJA_SEED_DEMO": "false",
+            "KINERJA_WORKER_MAX_CACHED_WORKFLOWS": str(cache),
+        }
+
+    def _spawn(self, name: str, cmd: list[str]) -> None:
+        log = (self.work / f"{name}.log").open("wb")
+        self.procs[name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log, cwd=ROOT)
+
+    async def start(self) -> Client:
+        db = self.work / "temporal.db"
+        self._spawn(
+            "temporal",
+            dev_server_command(db_file=db, host="127.0.0.1", port=self.tport, ui_port=None),
+        )
+        client = await self._connect()
+        self._spawn("worker", [sys.executable, "-m", "bench.worker"])
+        self._spawn(
+            "api",
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
+             "--port", str(self.aport), "--log-level", "warning", "--no-access-log"],
+        )  # fmt: skip
+        async with httpx.AsyncClient(base_url=self.api_url) as api:
+            for _ in range(600):
+                with suppress(httpx.HTTPError):
+                    if (await api.get("/health")).status_code == 200:
+                        return client
+                self._check()
+                await asyncio.sleep(0.1)
+        raise RuntimeError("API did not become healthy")
+
+    async def _connect(self) -> Client:
+        for _ in range(300):
+            with suppress(Exception):
+                return await connect(f"127.0.0.1:{self.tport}")
+            self._check()
+            await asyncio.sleep(0.1)
+        raise RuntimeError("Temporal dev server did not start")
+
+    def _check(self) -> None:
+        for name, p in self.procs.items():
+            if p.poll() is not None:
+                tail = (self.work / f"{name}.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{name} exited with {p.returncode}:\n{tail}")
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.aport}"
+
+    def rss(self) -> dict[str, float]:
+        return {name: peak_rss_mib(p.pid) for name, p in self.procs.items()}
+
+    def stop(self) -> None:
+        for name in ("api", "worker", "temporal"):
+            p = self.procs.get(name)
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+# ---- database ------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(work: Path, pg: bool) -> Iterator[str]:
+    """A fresh SQLite file, or a fresh PostgreSQL database dropped afterwards."""
+    if not pg:
+        yield f"sqlite:///{work / 'kinerja.db'}"
+        return
+    import psycopg
+
+    name = f"kinerja_bench_{uuid.uuid4().hex[:8]}"
+    admin = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed(engine: Engine, n: int) -> tuple[dict[str, str], dict[str, int]]:
+    """Import the synthetic city and one login per employee; jabatan by NIP, staff per penilai."""
+    people = build_people(n)
+    with session_scope(engine) as s:
+        report = import_org_csv(s, org_csv(people).encode(), source="bench")
+        if not report.ok:
+            raise RuntimeError(f"import failed: {report.errors[:5]}")
+    staff: dict[str, int] = {}
+    for p in people:
+        if p.penilai:
+            staff[p.penilai] = staff.get(p.penilai, 0) + 1
+    users = [
+        {"username": p.nip, "nip": p.nip, "password_hash": "!", "active": True,
+         "roles": ["pegawai", "penilai"] if p.nip in staff else ["pegawai"],
+         "created_at": datetime.now(UTC)}
+        for p in people
+    ]  # fmt: skip
+    users.append({"username": "bkpp", "nip": None, "password_hash": "!", "active": True,
+                  "roles": ["bkpp", "admin"], "created_at": datetime.now(UTC)})  # fmt: skip
+    with session_scope(engine) as s:
+        s.execute(User.__table__.insert(), users)  # type: ignore[attr-defined]
+    return {p.nip: p.jenis for p in people}, staff
+
+
+def table_rows(engine: Engine) -> dict[str, int]:
+    with engine.connect() as c:
+        return {
+            t.name: int(c.execute(text(f"SELECT count(*) FROM {t.name}")).scalar_one())
+            for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def db_bytes(engine: Engine) -> int:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as c:
+            return int(c.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    with engine.connect() as c:
+        c.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        pages = int(c.execute(text("PRAGMA page_count")).scalar_one())
+        free = int(c.execute(text("PRAGMA freelist_count")).scalar_one())
+        size = int(c.execute(text("PRAGMA page_size")).scalar_one())
+    return (pages - free) * size
+
+
+# ---- measurements --------------------------------------------------------------------------
+
+
+async def timed_gather(
+    n: int, concurrency: int, one: Callable[[int], Awaitable[Any]], label: str
+) -> float:
+    """Run `one(i)` for i < n with bounded concurrency; seconds taken."""
+    gate = asyncio.Semaphore(concurrency)
+    with Progress(*COLUMNS, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=n)
+
+        async def run(i: int) -> None:
+            async with gate:
+                await one(i)
+            bar.advance(task)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(run(i) for i in range(n)))
+        return time.perf_counter() - began
+
+
+async def raw_start_rate(client: Client, n: int, concurrency: int) -> float:
+    run = uuid.uuid4().hex[:6]
+
+    async def one(i: int) -> None:
+        await client.start_workflow("BenchEmpty", id=f"raw-{run}-{i}", task_queue=RAW_QUEUE)
+
+    return n / await timed_gather(n, concurrency, one, "raw start_workflow")
+
+
+async def raw_update_latency(client: Client, clients: int, per_client: int) -> list[float]:
+    run = uuid.uuid4().hex[:6]
+    handles = [
+        await client.start_workflow(
+            "BenchEcho", id=f"echo-{run}-{i}", task_queue=RAW_QUEUE, result_type=int
+        )
+        for i in range(clients)
+    ]
+    for h in handles:  # the first task of each run is not a round trip: warm them
+        await h.execute_update("echo", 0, result_type=int)
+    ms: list[float] = []
+
+    async def one(i: int) -> None:
+        h = handles[i % clients]
+        began = time.perf_counter()
+        await h.execute_update("echo", i, result_type=int)
+        ms.append((time.perf_counter() - began) * 1000)
+
+    await timed_gather(clients * per_client, clients, one, "raw update round trip")
+    for h in handles:
+        await h.signal("stop")
+    return ms
+
+
+async def inbox_latency(api: httpx.AsyncClient, headers: dict[str, str], n: int) -> list[float]:
+    ms: list[float] = []
+    for _ in range(n):
+        began = time.perf_counter()
+        r = await api.get("/tasks", headers=headers)
+        ms.append((time.perf_counter() - began) * 1000)
+        r.raise_for_status()
+    return ms
+
+
+async def history_figures(client: Client, wf_ids: list[str]) -> tuple[float, float]:
+    """Mean history events and activity executions (local-activity markers + activity tasks)."""
+    events, acts = [], []
+    for wf in wf_ids:
+        e = a = 0
+        async for ev in client.get_workflow_handle(wf).fetch_history_events():
+            e += 1
+            if ev.event_type in (
+                EventType.EVENT_TYPE_MARKER_RECORDED,
+                EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+            ):
+                a += 1
+        events.append(e)
+        acts.append(a)
+    return statistics.mean(events), statistics.mean(acts)
+
+
+def closed_count(engine: Engine) -> int:
+    with Session(engine) as s:
+        stmt = (
+            select(func.count())
+            .select_from(CycleRecord)
+            .where(col(CycleRecord.year) == YEAR, col(CycleRecord.closed_at).is_not(None))
+        )
+        return int(s.exec(stmt).one())
+
+
+# ---- the run -------------------------------------------------------------------------------
+
+
+async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, Any]:
+    n: int = args.n
+    migrate(db_url)
+    engine = make_engine(db_url)
+    console.print(f"[bold]synthetic Semarang of {n} employees[/bold] -> {engine.dialect.name}")
+    jabatan, staff = seed(engine, n)
+    rows0, bytes0 = table_rows(engine), db_bytes(engine)
+    stack = Stack(work, db_url, args.cache or max(2000, n + 500))
+    settings = Settings(jwt_secret=SECRET)
+    tokens: dict[str | None, str] = {}
+
+    def token(nip: str | None) -> str:
+        if nip not in tokens:
+            roles = ["bkpp", "admin"] if nip is None else ["pegawai", "penilai"]
+            tokens[nip] = mint_token(settings, username=nip or "bkpp", nip=nip, roles=roles)
+        return tokens[nip]
+
+    out: dict[str, Any] = {"n": n, "database": engine.dialect.name, "machine": machine()}
+    try:
+        client = await stack.start()
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60, limits=limits) as api:
+            out.update(await measure(args, client, api, engine, token, jabatan, staff))
+        rows1, bytes1 = table_rows(engine), db_bytes(engine)
+        years = max(out["started"], 1)
+        out["db_rows_per_employee_year"] = round(
+            (sum(rows1.values()) - sum(rows0.values())) / years, 1
+        )
+        out["db_rows_by_table"] = {
+            k: rows1[k] - rows0.get(k, 0) for k in rows1 if rows1[k] != rows0.get(k, 0)
+        }
+        out["db_bytes_per_employee_year"] = round((bytes1 - bytes0) / years)
+        tdb = work / "temporal.db"
+        tbytes = sum(p.stat().st_size for p in work.glob("temporal.db*") if p.exists())
+        out["temporal_db_bytes_per_employee_year"] = round(tbytes / years) if tdb.exists() else None
+        rss = stack.rss()
+        out["worker_rss_mib"], out["api_rss_mib"] = rss.get("worker"), rss.get("api")
+        out["temporal_rss_mib"] = rss.get("temporal")
+    finally:
+        stack.stop()
+        engine.dispose()
+    return out
+
+
+async def measure(
+    args: argparse.Namespace,
+    client: Client,
+    api: httpx.AsyncClient,
+    engine: Engine,
+    token: Callable[[str | None], str],
+    jabatan: dict[str, str],
+    staff: dict[str, int],
+) -> dict[str, Any]:
+    n: int = args.n
+    out: dict[str, Any] = {}
+    # 1. raw baselines, on the same server and worker process, before anything else runs
+    raw_n = min(max(n * 4, 100), 3000)
+    phase(f"raw baselines: {raw_n} empty starts, {args.clients} update clients")
+    out["raw_start_per_s"] = round(await raw_start_rate(client, raw_n, args.concurrency), 1)
+    raw = await raw_update_latency(client, args.clients, max(5, min(100, n // 20)))
+    out["raw_update_p50_ms"], out["raw_update_p99_ms"] = (
+        round(pct(raw, 50), 1),
+        round(pct(raw, 99), 1),
+    )
+    # 2. open the year and launch everyone through the API and the durable launcher
+    phase(f"raw start {out['raw_start_per_s']}/s, update p99 {out['raw_update_p99_ms']} ms")
+    bkpp = {"Authorization": f"Bearer {token(None)}"}
+    minutes = args.minutes or max(4.0, n / 250)
+    r = await api.post("/cycles", json={"year": YEAR, "compressed_minutes": minutes}, headers=bkpp)
+    r.raise_for_status()
+    began = time.perf_counter()
+    r = await api.post(f"/cycles/{YEAR}/launch", json={"everyone": True}, headers=bkpp)
+    r.raise_for_status()
+    launch_id, res = r.json()["launch_id"], r.json()
+    with Progress(*COLUMNS, console=console) as bar:
+        task = bar.add_task("launch (API -> LaunchCycleWorkflow)", total=n)
+        while not res.get("done"):
+            await asyncio.sleep(0.5)
+            got = await api.get(f"/cycles/{YEAR}/launches/{launch_id}", headers=bkpp)
+            if got.status_code == 200:
+                res = got.json()
+                handled = (
+                    res["started"] + res["skipped"] + res["skipped_ended"] + res["failed_count"]
+                )
+                bar.update(task, completed=handled)
+    launch_s = time.perf_counter() - began
+    phase(f"launched {res['started']} in {launch_s:.1f} s")
+    out["launch_seconds"] = round(launch_s, 1)
+    out["started"] = res["started"]
+    out["launch_failed"] = res["failed_count"]
+    out["launch_per_s"] = round(res["started"] / launch_s, 1)
+    out["launch_ratio"] = round(out["launch_per_s"] / out["raw_start_per_s"], 2)
+    out["compressed_minutes"] = minutes
+    # 3. inbox of the busiest penilai, with N cycles' first tasks in the table
+    penilai = max(staff, key=lambda k: staff[k])
+    who = {"Authorization": f"Bearer {token(penilai)}"}
+    await inbox_latency(api, who, 20)  # warm up
+    inbox1 = await inbox_latency(api, who, 200)
+    phase(f"inbox p99 {pct(inbox1, 99):.1f} ms; the year runs for {minutes} min")
+    # 4. the compressed year: bots work every task through the API until every cycle closes
+    bots = Bots(api, engine, token, year=YEAR, jabatan=jabatan, clients=args.clients)
+    done = asyncio.Event()
+    lat = Latencies()
+    worker = asyncio.create_task(bots.run(done.is_set, lat))
+    deadline = time.perf_counter() + (args.max_wait or minutes * 60 * 3 + 600)
+    ticks = 0
+    with Progress(*COLUMNS, console=console) as bar:
+        task = bar.add_task("compressed year: cycles closed", total=res["started"])
+        while True:
+            closed = await asyncio.to_thread(closed_count, engine)
+            bar.update(task, completed=closed, description=f"year: {bots.completed} tasks done")
+            if closed >= res["started"] or time.perf_counter() > deadline or worker.done():
+                break
+            ticks += 1
+            if ticks % 15 == 0:
+                phase(f"year: {closed} closed, {bots.completed} tasks done, codes {lat.codes}")
+            await asyncio.sleep(1)
+    year_s = time.perf_counter() - began
+    phase(f"year: {closed}/{res['started']} closed in {year_s / 60:.1f} min")
+    done.set()
+    await worker
+    out["year_completed"] = closed >= res["started"]
+    out["cycles_closed"] = closed
+    out["full_year_minutes"] = round(year_s / 60, 2)
+    out["employee_years_per_minute"] = round(closed / (year_s / 60), 1)
+    out["tasks_completed"] = bots.completed
+    out["complete_errors"] = bots.errors[:10]
+    out["complete_status_codes"] = {str(k): v for k, v in sorted(lat.codes.items())}
+    out["complete_p50_ms"], out["complete_p99_ms"] = (
+        round(pct(lat.ms, 50), 1),
+        round(pct(lat.ms, 99), 1),
+    )
+    out["complete_target_ms"] = round(2 * out["raw_update_p99_ms"] + 30, 1)
+    inbox2 = await inbox_latency(api, who, 200)
+    out["inbox_p50_ms"] = round(pct(inbox1 + inbox2, 50), 1)
+    out["inbox_p99_ms"] = round(pct(inbox1 + inbox2, 99), 1)
+    out["inbox_penilai_staff"] = staff[penilai]
+    # 5. per employee-year, from a sample of active employees' closed histories
+    with Session(engine) as s:
+        stmt = (
+            select(CycleRecord.workflow_id)
+            .join(Employee, col(Employee.nip) == col(CycleRecord.nip))
+            .where(col(CycleRecord.closed_at).is_not(None), col(Employee.status) == "Aktif")
+            .limit(args.sample)
+        )
+        sample = list(s.exec(stmt))
+    if sample:
+        ev, ac = await history_figures(client, sample)
+        out["events_per_employee_year"], out["activities_per_employee_year"] = (
+            round(ev, 1),
+            round(ac, 1),
+        )
+    else:
+        out["events_per_employee_year"] = out["activities_per_employee_year"] = None
+    out["history_sample"] = len(sample)
+    return out
+
+
+TABLE = [
+    ("n", "employees", ""),
+    ("launch_per_s", "launch (cycles started/s)", "raw_start_per_s"),
+    ("launch_ratio", "launch / raw start", ""),
+    ("complete_p50_ms", "POST /tasks/{id}/complete p50 (ms)", "raw_update_p50_ms"),
+    ("complete_p99_ms", "POST /tasks/{id}/complete p99 (ms)", "raw_update_p99_ms"),
+    ("inbox_p50_ms", "GET /tasks p50 (ms)", ""),
+    ("inbox_p99_ms", "GET /tasks p99 (ms)", ""),
+    ("full_year_minutes", "compressed full year, wall (min)", ""),
+    ("employee_years_per_minute", "employee-years per minute", ""),
+    ("events_per_employee_year", "history events per employee-year", ""),
+    ("activities_per_employee_year", "activity executions per employee-year", ""),
+    ("db_rows_per_employee_year", "database rows per employee-year", ""),
+    ("db_bytes_per_employee_year", "database bytes per employee-year", ""),
+    ("temporal_db_bytes_per_employee_year", "Temporal SQLite bytes per employee-year", ""),
+    ("worker_rss_mib", "worker peak RSS (MiB)", ""),
+    ("api_rss_mib", "API peak RSS (MiB)", ""),
+    ("temporal_rss_mib", "dev server peak RSS (MiB)", ""),
+]
+
+
+def markdown(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        f"Kinerja bench, {r['finished_at']}: N={r['n']}, {r['database']}, year compressed to "
+        f"{r.get('compressed_minutes')} min; {m['nproc']} CPU ({m['cpu']}), "
+        f"{m['memory_mib']} MiB RAM.",
+        "",
+        "| figure | value | raw Temporal |",
+        "|---|---:|---:|",
+    ]
+    for key, label, raw in TABLE:
+        lines.append(f"| {label} | {r.get(key)} | {r.get(raw, '') if raw else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--n", type=int, default=200, help="employees (default 200)")
+    ap.add_argument(
+        "--minutes", type=float, default=0, help="compressed year length (default N/250, min 4)"
+    )
+    ap.add_argument("--clients", type=int, default=20, help="concurrent API clients")
+    ap.add_argument("--concurrency", type=int, default=50, help="concurrent raw starts")
+    ap.add_argument("--cache", type=int, default=0, help="worker workflow cache (default N+500)")
+    ap.add_argument("--sample", type=int, default=30, help="histories sampled per employee-year")
+    ap.add_argument(
+        "--pg", action="store_true", help="PostgreSQL at 127.0.0.1:5432 instead of SQLite"
+    )
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    ap.add_argument("--max-wait", type=float, default=0, help="cap on the year's wait (s)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, dbs)")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
+    try:
+        with database(work, args.pg) as url:
+            result = asyncio.run(bench(args, work, url))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            console.print(f"work directory kept: {work}")
+    result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / "latest.md").write_text(markdown(result))
+    console.print(markdown(result))
+    return 0 if result.get("year_completed") else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

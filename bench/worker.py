@@ -1,0 +1,32 @@
+"""The bench's worker process: the real Kinerja worker plus a worker for the raw baselines."""
+
+import asyncio
+
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
+
+from bench.raw import RAW_QUEUE, BenchEcho, BenchEmpty
+from infra.temporal import connect
+from settings import get_settings
+from worker import run_worker
+
+
+async def main() -> None:
+    settings = get_settings()
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    raw = Worker(
+        client,
+        task_queue=RAW_QUEUE,
+        workflows=[BenchEmpty, BenchEcho],
+        # The same poller tuning as the real worker, so the baseline is like for like.
+        workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_workflow_pollers),
+        nonsticky_to_sticky_poll_ratio=0.5,
+    )
+    async with raw:
+        await run_worker(settings)
+
+
+if __name__ == "__main__":
+    from infra.logging import configure_logging
+
+    configure_logging(level=get_settings().log_level, json=True)
+    asyncio.run(main())

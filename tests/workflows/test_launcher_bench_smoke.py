@@ -1,0 +1,28 @@
+"""The benchmark harness works end to end at a tiny N (a benchmark is not a test: no timings)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYS = {
+    "n", "launch_per_s", "raw_start_per_s", "launch_ratio", "complete_p50_ms", "complete_p99_ms",
+    "raw_update_p99_ms", "inbox_p99_ms", "full_year_minutes", "events_per_employee_year",
+    "activities_per_employee_year", "worker_rss_mib", "api_rss_mib",
+}  # fmt: skip
+
+
+@pytest.mark.e2e
+def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "bench.run", "--n", "12", "--minutes", "0.5", "--sample", "3",
+           "--clients", "4", "--max-wait", "40", "--out", str(tmp_path)]  # fmt: skip
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert run.returncode in (0, 1), run.stderr[-3000:]  # 1: the year outran --max-wait
+    result = json.loads((tmp_path / "latest.json").read_text())
+    assert set(result) >= KEYS
+    assert result["n"] == 12
+    assert result["started"] > 0
+    assert "| figure |" in (tmp_path / "latest.md").read_text()
