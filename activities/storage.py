@@ -5,7 +5,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_
+from sqlalchemy import Engine, and_, insert, update
 from sqlmodel import Session, col, select
 from temporalio import activity
 
@@ -21,6 +21,7 @@ from db.models import (
     UnitPredikat,
     User,
 )
+from db.models.base import table_of
 from domain.enums import Role, TaskStatus
 from domain.payloads import CycleSnapshot, StepOutcome, StepRecord, TaskSpec
 
@@ -49,11 +50,14 @@ class StorageActivities:
         with self._sqlite_lock:
             try:
                 with session_scope(self.engine) as s:
-                    if s.exec(select(AuditEvent.id).where(col(AuditEvent.key) == key)).first():
+                    audit = table_of(AuditEvent)
+                    exists = select(audit.c.id).where(audit.c.key == key)
+                    if s.connection().execute(exists).first():
                         raise _AlreadyWritten
                     before = self._before(s, rec)
                     if rec.cycle is not None:
-                        self._upsert_cycle(s, rec.workflow_id, rec.cycle, rec.at)
+                        new = before is None
+                        self._upsert_cycle(s, rec.workflow_id, rec.cycle, rec.at, new)
                     self._tasks(s, rec)
                     self._outbox(s, rec)
                     if rec.training is not None:
@@ -76,15 +80,11 @@ class StorageActivities:
 
     @staticmethod
     def _before(s: Session, rec: StepRecord) -> dict[str, Any] | None:
-        row = s.get(CycleRecord, rec.workflow_id)
-        if row is None:
-            return None
-        return {
-            "stage": row.stage,
-            "skp_status": row.skp_status,
-            "annual_predikat": row.annual_predikat,
-            "penilai_nip": row.penilai_nip,
-        }
+        cr = table_of(CycleRecord)
+        cols = (cr.c.stage, cr.c.skp_status, cr.c.annual_predikat, cr.c.penilai_nip)
+        row = s.connection().execute(select(*cols).where(cr.c.workflow_id == rec.workflow_id))
+        found = row.first()
+        return None if found is None else dict(found._mapping)
 
     @staticmethod
     def _after(rec: StepRecord) -> dict[str, Any]:
@@ -106,81 +106,90 @@ class StorageActivities:
         return after
 
     @staticmethod
-    def _upsert_cycle(s: Session, wf_id: str, c: CycleSnapshot, at: datetime) -> None:
-        row = s.get(CycleRecord, wf_id) or CycleRecord(
-            workflow_id=wf_id,
-            year=c.year,
-            nip=c.nip,
-            unit_code=c.unit_code,
-            stage=c.stage,
-            started_at=at,
-        )
-        row.unit_code, row.penilai_nip, row.stage = c.unit_code, c.penilai_nip, c.stage
-        row.skp_status = c.skp_status
-        row.period_predikats = [
-            {"period": int(k), "predikat": v.value}
-            for k, v in sorted(c.period_predikats.items(), key=lambda kv: int(kv[0]))
-        ]
-        row.annual_predikat, row.tpp_share = c.annual_predikat, c.tpp_share
-        row.follow_ups = [f.value for f in c.follow_ups]
-        row.jp_earned, row.outcome, row.updated_at = c.jp_earned, c.outcome, at
-        row.closed_at = at if c.closed else None
-        s.add(row)
+    def _upsert_cycle(s: Session, wf_id: str, c: CycleSnapshot, at: datetime, new: bool) -> None:
+        cr = table_of(CycleRecord)
+        values: dict[str, Any] = {
+            "unit_code": c.unit_code,
+            "penilai_nip": c.penilai_nip,
+            "stage": c.stage,
+            "skp_status": c.skp_status,
+            "period_predikats": [
+                {"period": int(k), "predikat": v.value}
+                for k, v in sorted(c.period_predikats.items(), key=lambda kv: int(kv[0]))
+            ],
+            "annual_predikat": c.annual_predikat,
+            "tpp_share": c.tpp_share,
+            "follow_ups": [f.value for f in c.follow_ups],
+            "jp_earned": c.jp_earned,
+            "outcome": c.outcome,
+            "updated_at": at,
+            "closed_at": at if c.closed else None,
+        }
+        conn = s.connection()
+        if new:
+            conn.execute(
+                insert(cr).values(
+                    workflow_id=wf_id, year=c.year, nip=c.nip, started_at=at, **values
+                )
+            )
+        else:
+            conn.execute(update(cr).where(cr.c.workflow_id == wf_id).values(**values))
 
     def _tasks(self, s: Session, rec: StepRecord) -> None:
-        ids = [c.id for c in rec.close_tasks] + [r.id for r in rec.reassign]
-        rows = {t.id: t for t in s.exec(select(Task).where(col(Task.id).in_(ids)))} if ids else {}
+        t, conn = table_of(Task), s.connection()
         for c in rec.close_tasks:
-            row = rows.get(c.id)
-            if row is None or row.status is not TaskStatus.OPEN:
-                continue
-            row.status, row.completed_by, row.completed_at = c.status, c.by, rec.at
-            row.result = c.result
-            s.add(row)
+            conn.execute(
+                update(t)
+                .where(t.c.id == c.id, t.c.status == TaskStatus.OPEN.value)
+                .values(status=c.status, completed_by=c.by, completed_at=rec.at, result=c.result)
+            )
         for r in rec.reassign:
-            row = rows.get(r.id)
-            if row is None:
-                continue
-            row.assignee_nip, row.assignee_role = r.assignee_nip, r.assignee_role
-            row.escalation_level, row.due_at = r.escalation_level, r.due_at
-            s.add(row)
+            conn.execute(
+                update(t)
+                .where(t.c.id == r.id)
+                .values(
+                    assignee_nip=r.assignee_nip,
+                    assignee_role=r.assignee_role,
+                    escalation_level=r.escalation_level,
+                    due_at=r.due_at,
+                )
+            )
+        rows = []
         for spec in rec.open_tasks:
             context = dict(spec.context)
             if spec.feedback_window is not None:
                 context["citizen_feedback"] = _feedback(s, spec)
-            s.add(
-                Task(
-                    id=spec.id,
-                    workflow_id=rec.workflow_id,
-                    step=spec.step,
-                    kind=spec.kind,
-                    title=spec.title,
-                    assignee_nip=spec.assignee_nip,
-                    assignee_role=spec.assignee_role,
-                    subject_nip=spec.subject_nip,
-                    unit_code=spec.unit_code,
-                    period_index=spec.period_index,
-                    status=TaskStatus.OPEN,
-                    due_at=spec.due_at,
-                    escalation_level=spec.escalation_level,
-                    context=context,
-                    created_at=rec.at,
-                )
-            )
+            rows.append({
+                "id": spec.id, "workflow_id": rec.workflow_id, "step": spec.step,
+                "kind": spec.kind, "title": spec.title, "assignee_nip": spec.assignee_nip,
+                "assignee_role": spec.assignee_role, "subject_nip": spec.subject_nip,
+                "unit_code": spec.unit_code, "period_index": spec.period_index,
+                "status": TaskStatus.OPEN, "due_at": spec.due_at,
+                "escalation_level": spec.escalation_level, "context": context,
+                "result": None, "created_at": rec.at, "completed_at": None, "completed_by": None,
+            })  # fmt: skip
+        if rows:
+            conn.execute(insert(t), rows)
 
     def _outbox(self, s: Session, rec: StepRecord) -> None:
-        for n, note in enumerate(rec.notifications):
-            for nip in _recipients(s, note.recipient_nip, note.recipient_role):
-                s.add(
-                    Notification(
-                        key=f"{rec.workflow_id}/{rec.step}/{n}/{nip}",
-                        recipient_nip=nip,
-                        channel=self.channel,
-                        subject=note.subject,
-                        body=note.body,
-                        created_at=rec.at,
-                    )
-                )
+        rows = [
+            {
+                "key": f"{rec.workflow_id}/{rec.step}/{n}/{nip}",
+                "recipient_nip": nip,
+                "recipient_address": None,
+                "channel": self.channel,
+                "subject": note.subject,
+                "body": note.body,
+                "created_at": rec.at,
+                "delivered_at": None,
+                "attempts": 0,
+                "last_error": None,
+            }
+            for n, note in enumerate(rec.notifications)
+            for nip in _recipients(s, note.recipient_nip, note.recipient_role)
+        ]
+        if rows:
+            s.connection().execute(insert(table_of(Notification)), rows)
 
     @staticmethod
     def _training(s: Session, rec: StepRecord) -> None:

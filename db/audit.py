@@ -8,11 +8,12 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from db.models.base import table_of
 
 _HEAD_ID = 1
 
@@ -108,6 +109,24 @@ def _lock_head(session: Session) -> AuditChainHead:
     return head
 
 
+def _bump_head(session: Session) -> str:
+    """Lock the chain head (see _lock_head) and return the hash of the last event."""
+    heads = table_of(AuditChainHead)
+    bump = (
+        update(heads)
+        .where(heads.c.id == _HEAD_ID)
+        .values(appended=heads.c.appended + 1)
+        .returning(heads.c.last_hash)
+    )
+    conn = session.connection()
+    row = conn.execute(bump).first()
+    if row is None:
+        _create_head(session)
+        row = conn.execute(bump).first()
+    assert row is not None
+    return str(row[0])
+
+
 def _create_head(session: Session) -> None:
     """First append on an empty (or truncated) table: start the head from the last stored event."""
     last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(1)).first()
@@ -146,35 +165,36 @@ def append_audit(
     """
     if at.utcoffset() is None:
         raise ValueError("audit time must be timezone-aware")
-    exists = select(AuditEvent.id).where(col(AuditEvent.key) == key)
-    if session.exec(exists).first() is not None:
+    # Core statements on the session's connection: this runs once per workflow step, and the
+    # ORM unit of work costs more than the four statements themselves.
+    conn = session.connection()
+    events, heads = table_of(AuditEvent), table_of(AuditChainHead)
+    exists = select(events.c.id).where(events.c.key == key)
+    if conn.execute(exists).first() is not None:
         return None
-    head = _lock_head(session)
+    prev_hash = _bump_head(session)
     # Checked again under the lock: a concurrent appender of the same key may have just committed.
-    if session.exec(exists).first() is not None:
+    if conn.execute(exists).first() is not None:
         return None
-    before_j, after_j = to_json_value(before), to_json_value(after)
-    # Microseconds are the precision both backends keep; the hash must match what reads back.
-    at_utc = at.astimezone(UTC)
     event = AuditEvent(
         key=key,
-        at=at_utc,
+        # Microseconds are the precision both backends keep; the hash must match what reads back.
+        at=at.astimezone(UTC),
         actor=actor,
         action=action,
         workflow_id=workflow_id,
         nip=nip,
-        before=before_j,
-        after=after_j,
-        prev_hash=head.last_hash,
+        before=to_json_value(before),
+        after=to_json_value(after),
+        prev_hash=prev_hash,
         hash="",
     )
     event.hash = _event_hash(event)
-    session.add(event)
-    session.flush()
-    head.last_id = event.id
-    head.last_hash = event.hash
-    session.add(head)
-    session.flush()
+    values = event.model_dump(exclude={"id"})
+    event.id = conn.execute(insert(events).values(**values).returning(events.c.id)).scalar_one()
+    conn.execute(
+        update(heads).where(heads.c.id == _HEAD_ID).values(last_id=event.id, last_hash=event.hash)
+    )
     return event
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
 
 from db.column_types import StrEnumType, json_type
@@ -31,3 +32,10 @@ def enum_field(enum_cls: type[StrEnum], *, nullable: bool = False, **kwargs: Any
 def json_field(*, nullable: bool = False, **kwargs: Any) -> Any:
     """A JSON column (JSONB on PostgreSQL)."""
     return Field(sa_type=json_type(), nullable=nullable, **kwargs)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel table class, for hot paths that skip the ORM."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
