@@ -119,6 +119,7 @@ async def _launch_fragment(
     total = merged.get("total") or merged.get("selected") or 0
     started = int(merged.get("started", 0))
     nfailed = len(failed) if isinstance(failed, list) else int(failed or 0)
+    nfailed = int(merged.get("failed_count", nfailed))  # the launcher keeps only the first reasons
     handled = started + int(skipped) + nfailed
     done = bool(merged.get("done", live is None or handled >= int(total or 0)))
     units: set[str] | None = None

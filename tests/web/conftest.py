@@ -3,6 +3,7 @@ Playwright through Debian's Chromium; the database is a migrated SQLite with the
 """
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -20,13 +21,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from web_helpers import AGUS, BAYU, SKP_YEAR, Api
 
+import worker
 from api.main import create_app
 from api.temporal import TemporalGateway
 from db.engine import make_engine, migrate, session_scope
 from db.seed import seed_demo
 from infra.temporal import SEARCH_ATTRIBUTES
 from settings import Settings
-from worker import build_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPORAL = ROOT / ".venv" / "bin" / "temporal"
@@ -98,7 +99,16 @@ class Stack(threading.Thread):
             )
             self.server = uvicorn.Server(config)
             with ThreadPoolExecutor(8) as pool:
-                async with build_worker(env.client, self.settings, pool, self.engine):
+                async with contextlib.AsyncExitStack() as workers:
+                    await workers.enter_async_context(
+                        worker.build_worker(env.client, self.settings, pool, self.engine)
+                    )
+                    # The durable bulk launcher runs on its own queue (when this tree has it).
+                    launch_worker = getattr(worker, "build_launch_worker", None)
+                    if launch_worker is not None:
+                        await workers.enter_async_context(
+                            launch_worker(env.client, self.settings, self.engine)
+                        )
                     task = asyncio.create_task(self.server.serve())
                     while not self.server.started and not task.done():
                         await asyncio.sleep(0.05)
