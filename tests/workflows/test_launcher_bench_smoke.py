@@ -17,8 +17,8 @@ KEYS = {
 
 @pytest.mark.e2e
 def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
-    cmd = [sys.executable, "-m", "bench.run", "--n", "12", "--minutes", "0.5", "--sample", "3",
-           "--clients", "4", "--max-wait", "40", "--out", str(tmp_path)]  # fmt: skip
+    cmd = [sys.executable, "-m", "bench.run", "--n", "12", "--minutes", "0.3", "--sample", "3",
+           "--clients", "4", "--max-wait", "25", "--out", str(tmp_path)]  # fmt: skip
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert run.returncode in (0, 1), run.stderr[-3000:]  # 1: the year outran --max-wait
     result = json.loads((tmp_path / "latest.json").read_text())
