@@ -13,6 +13,7 @@ from domain.payloads import (
     Actor,
     ChangeAck,
     CycleStatus,
+    DeadlineExtension,
     ObjectionFiling,
     Placement,
     StatusChange,
@@ -290,4 +291,22 @@ async def test_only_bkpp_changes_placement(env: WorkflowEnvironment, steps: Step
             result_type=ChangeAck,
         )
     assert err.value.cause.type == "Forbidden"
+    await handle.terminate("test done")
+
+
+async def test_bkpp_extends_open_deadlines(env: WorkflowEnvironment, steps: StepLog):
+    handle = await start(env)
+    draft = (await status(handle)).open_tasks[0]
+    ack = await handle.execute_update(
+        "extend_deadline",
+        DeadlineExtension(days=30, reason="Gangguan sistem SIASN", actor=BKPP),
+        result_type=ChangeAck,
+    )
+    assert "1 tenggat" in ack.message
+    moved = (await status(handle)).open_tasks[0]
+    assert moved.due_at - draft.due_at == timedelta(days=30)
+    extended = [
+        s for s in steps.steps if s.workflow_id == handle.id and s.action == "deadline_extended"
+    ]
+    assert extended[0].reassign[0].due_at == moved.due_at
     await handle.terminate("test done")
