@@ -104,6 +104,15 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when the bench process dies (a killed run leaks nothing)."""
+    with suppress(Exception):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Stack:
     """Dev server, worker and API as subprocesses; stopped in reverse order."""
 
@@ -126,7 +135,9 @@ class Stack:
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
         log = (self.work / f"{name}.log").open("wb")
-        self.procs[name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=log, cwd=ROOT)
+        self.procs[name] = subprocess.Popen(
+            cmd, env=self.env, stdout=log, stderr=log, cwd=ROOT, preexec_fn=_die_with_parent
+        )
 
     async def start(self) -> Client:
         db = self.work / "temporal.db"
