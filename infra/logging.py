@@ -32,7 +32,8 @@ def configure_logging(*, level: str = "INFO", json: bool | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[*shared[1:], renderer], foreign_pre_chain=[]
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=shared[1:],
         )
     )
     root = logging.getLogger()
