@@ -1,6 +1,7 @@
 """Storage: one step of a cycle written in one transaction (read model, tasks, audit, outbox)."""
 
 import threading
+import time
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from db.models.base import table_of
 from domain.enums import Role, TaskStatus
 from domain.payloads import CycleSnapshot, StepOutcome, StepRecord, TaskSpec
 
+ROLE_CACHE_SECONDS = 60.0
 FEEDBACK_LIMIT = 50  # evidence shown on one task; the public summary has the aggregates
 
 
@@ -38,6 +40,7 @@ class StorageActivities:
     def __init__(self, engine: Engine, channel: str = "log") -> None:
         self.engine = engine
         self.channel = channel
+        self._role_cache: dict[Role, tuple[float, tuple[str, ...]]] = {}
         # SQLite has one writer: queueing in-process beats its busy-wait sleeps (p99 4.4 s -> ms).
         self._sqlite_lock: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
@@ -186,10 +189,29 @@ class StorageActivities:
                 "last_error": None,
             }
             for n, note in enumerate(rec.notifications)
-            for nip in _recipients(s, note.recipient_nip, note.recipient_role)
+            for nip in self._recipients(s, note.recipient_nip, note.recipient_role)
         ]
         if rows:
             s.connection().execute(insert(table_of(Notification)), rows)
+
+    def _recipients(self, s: Session, nip: str | None, role: Role | None) -> list[str]:
+        """A person by NIP, or every active holder of a role (BKPP pool tasks)."""
+        if nip:
+            return [nip]
+        if role is None:
+            return []
+        return list(self._role_holders(s, role))
+
+    def _role_holders(self, s: Session, role: Role) -> tuple[str, ...]:
+        """Holders of a role, cached for a minute: scanning every account grew with the city."""
+        now = time.monotonic()
+        cached = self._role_cache.get(role)
+        if cached is not None and now - cached[0] < ROLE_CACHE_SECONDS:
+            return cached[1]
+        users = s.exec(select(User).where(col(User.active).is_(True)))
+        holders = tuple(sorted({u.nip or u.username for u in users if role.value in u.roles}))
+        self._role_cache[role] = (now, holders)
+        return holders
 
     @staticmethod
     def _training(s: Session, rec: StepRecord) -> None:
@@ -256,13 +278,3 @@ def _feedback(s: Session, spec: TaskSpec) -> list[dict[str, Any]]:
         }
         for f in s.exec(q)
     ]
-
-
-def _recipients(s: Session, nip: str | None, role: Role | None) -> list[str]:
-    """A person by NIP, or every active holder of a role (BKPP pool tasks)."""
-    if nip:
-        return [nip]
-    if role is None:
-        return []
-    users = s.exec(select(User).where(col(User.active).is_(True)))
-    return sorted({u.nip or u.username for u in users if role.value in (u.roles or [])})

@@ -102,5 +102,6 @@ async def file_objection(
     """Sent to the workflow, which checks the 14-day window and routes it to the atasan."""
     rec = _record(session, year, _my_nip(principal))
     filing = ObjectionFiling(reasons=body.reasons, actor=principal.actor)
+    session.commit()  # release the connection while the workflow decides
     ack = await send_update(temporal, rec.workflow_id, "file_objection", filing, ChangeAck)
     return ChangeAckPublic(stage=ack.stage, message=ack.message)

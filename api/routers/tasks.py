@@ -125,6 +125,9 @@ async def complete_task(
         )
         if stored is not None:
             return stored
+    # End the read transaction before waiting on the workflow: a held connection per in-flight
+    # update exhausted the pool under 20 concurrent clients (the bench saw 500s).
+    session.commit()
     try:
         result = await _complete(task, principal, temporal, body, idempotency_key)
         status, payload = 200, result.model_dump(mode="json")
