@@ -1,5 +1,6 @@
 """BKPP: organisation import and changes to an employee's running cycle."""
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
@@ -11,6 +12,7 @@ from api.auditing import audit_change
 from api.authz import require_roles
 from api.deps import CurrentUser, SessionDep, TemporalDep
 from api.errors import ApiError, not_found
+from api.import_sync import sync_running_cycles
 from api.schemas.common import ERRORS
 from api.schemas.cycles import ChangeAckPublic
 from api.schemas.hr import (
@@ -50,6 +52,7 @@ CSV_EXAMPLE = "nip,nama,jabatan,jenis_jabatan,golongan,unit,nip_atasan,status\n.
 async def import_org(
     session: SessionDep,
     principal: CurrentUser,
+    temporal: TemporalDep,
     file: Annotated[UploadFile, File(description="CSV export, UTF-8")],
 ) -> ImportPublic:
     """Every row valid, or nothing written and 422 with line, column and reason of each error."""
@@ -57,7 +60,8 @@ async def import_org(
     data = await file.read(MAX_CSV_BYTES + 1)
     if len(data) > MAX_CSV_BYTES:
         raise ApiError(413, "too_large", "berkas melebihi 20 MB")
-    report = import_org_csv(session, data, source=f"api:{principal.username}:{file.filename}")
+    source = f"api:{principal.username}:{file.filename}:{uuid.uuid4().hex[:8]}"
+    report = import_org_csv(session, data, source=source)
     if not report.ok:
         session.rollback()
         rows = [ImportRowError.model_validate(e, from_attributes=True) for e in report.errors]
@@ -72,6 +76,11 @@ async def import_org(
     counts = ImportPublic.model_validate(report, from_attributes=True)
     audit_change(session, principal, "org_imported", after=counts.model_dump())
     session.commit()
+    # The directory is the truth once committed; running cycles follow it (failures are listed
+    # so BKPP can repeat them through the transfer and status routes).
+    synced = await sync_running_cycles(session, temporal, principal, source)
+    counts.cycles_updated = synced.cycles_updated
+    counts.cycle_update_failures = [f.model_dump() for f in synced.failures]
     return counts
 
 

@@ -22,6 +22,9 @@ class ImportPublic(BaseModel):
     units_created: int
     units_updated: int
     missing_from_file: list[str]
+    # Running cycles told about a transfer or status change found in the file.
+    cycles_updated: int = 0
+    cycle_update_failures: list[dict[str, str]] = Field(default_factory=list)
 
 
 class LaunchCreate(BaseModel):

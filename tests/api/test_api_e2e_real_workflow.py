@@ -92,3 +92,33 @@ async def test_skp_draft_and_approval_through_the_api(real_api, auth):
         f"/audit/cycles/appraisal-2032-{ORG.pegawai_a1}/trail", headers=auth("auditor")
     )
     assert "menyetujui SKP" in trail.text
+
+
+async def test_reimport_with_a_new_penilai_moves_the_running_cycle(real_api, auth):
+    """A re-import is a transfer: the directory changes and so does the running cycle."""
+    api = real_api
+    body = {"year": 2033, "compressed_minutes": 120}
+    assert (await api.post("/cycles", json=body, headers=auth("bkpp"))).status_code == 201
+    r = await api.post("/cycles/2033/launch", json={"nips": [ORG.pegawai_a1]}, headers=auth("bkpp"))
+    assert r.json()["started"] == 1, r.text
+    await _task(api, auth, "pegawai_a1", "skp_draft")
+    csv = (
+        "nip,nama,jabatan,jenis_jabatan,golongan,kode_unit,unit,jenis_unit,kode_unit_induk,"
+        "nip_atasan,status,jenis_pegawai\n"
+        f"{ORG.pegawai_a1},Pegawai A1,Jabatan Pegawai A1,Pelaksana,III/a,PUSK,"
+        f"Puskesmas Pandanaran,Bidang,DINKES,{ORG.penilai_b},Aktif,PNS\n"
+    )
+    files = {"file": ("mutasi.csv", csv.encode(), "text/csv")}
+    r = await api.post("/hr/org/import", files=files, headers=auth("bkpp"))
+    assert r.status_code == 200, r.text
+    assert r.json()["transfers"] == 1
+    assert r.json()["cycles_updated"] == 1
+    assert r.json()["cycle_update_failures"] == []
+    url = f"/cycles/2033/employees/{ORG.pegawai_a1}"
+    for _ in range(50):
+        record = (await api.get(url, headers=auth("bkpp"))).json()["record"]
+        if record["penilai_nip"] == ORG.penilai_b:
+            break
+        await asyncio.sleep(0.1)
+    assert record["penilai_nip"] == ORG.penilai_b
+    assert record["unit_code"] == "PUSK"
