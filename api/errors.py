@@ -6,6 +6,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -124,6 +126,16 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Refused or lost connections and an exhausted pool: 503 at once, not a 500 or a hang."""
+    log.warning("database unavailable", path=request.url.path, error=str(exc)[:200])
+    return JSONResponse(
+        error_body("database_unavailable", "basis data tidak dapat dihubungi; coba lagi"),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
     return JSONResponse(
@@ -138,4 +150,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # Registered by type so they are answered here, not re-raised as the catch-all 500 is.
+    for db_down in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(db_down, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -7,6 +7,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.bodylimit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.ratelimit import TokenBucket
 from api.routers import audit, auth, cycles, health, hr, me, org, public, tasks
@@ -59,6 +60,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
     for module in (health, auth, org, hr, cycles, tasks, me, audit, public):
         app.include_router(module.router)
     install_web(app)  # the web pages (HTML) and /static; API routes keep their JSON errors

@@ -17,6 +17,7 @@ from sqlmodel import Session
 DB_DIR = Path(__file__).resolve().parent
 # Arbitrary constant: the advisory lock that lets only one process migrate at a time.
 _MIGRATE_LOCK_ID = 0x4B494E45  # "KINE"
+PG_CONNECT_TIMEOUT_S = 5
 
 
 def normalize_url(url: str) -> URL:
@@ -54,7 +55,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(u, echo=echo, pool_pre_ping=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(u, echo=echo, pool_pre_ping=True)
+    # A bounded connect: an unreachable server fails a request in seconds instead of hanging it.
+    return create_engine(
+        u, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S}
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -60,6 +60,12 @@ async def import_org(
     data = await file.read(MAX_CSV_BYTES + 1)
     if len(data) > MAX_CSV_BYTES:
         raise ApiError(413, "too_large", "berkas melebihi 20 MB")
+    try:  # a binary or UTF-16 file is the sender's mistake (422), not ours (it gave 500)
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            422, "import_invalid", f"berkas bukan teks UTF-8 (byte {exc.start})", field="file"
+        ) from exc
     source = f"api:{principal.username}:{file.filename}:{uuid.uuid4().hex[:8]}"
     report = import_org_csv(session, data, source=source)
     if not report.ok:

@@ -13,7 +13,8 @@ from api.web.session import Csrf, MaybeUser
 from db.models import OrgUnit
 
 router = APIRouter(include_in_schema=False)
-Code = Annotated[str, Path(max_length=64)]
+# No control characters: the code goes into the URL of the API call behind the page (NUL: 500).
+Code = Annotated[str, Path(max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 def _units(request: Request) -> list[tuple[str, str]]:
