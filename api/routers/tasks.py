@@ -151,7 +151,10 @@ async def complete_task(
 async def _complete(
     task: Task, principal: Principal, temporal: TemporalDep, body: TaskComplete, key: str | None
 ) -> TaskCompleted:
-    if task.status is not TaskStatus.OPEN:
+    # With an Idempotency-Key the workflow decides: a repeat whose first answer was lost (API
+    # died after the update) gets that answer back, as Temporal dedupes the update id; another
+    # request on a closed task is refused by the update's validator (409) all the same.
+    if task.status is not TaskStatus.OPEN and not key:
         raise ApiError(409, "conflict", f"tugas sudah {task.status.value}")
     try:
         TASK_PAYLOADS[task.kind].model_validate(body.payload)
