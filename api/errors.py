@@ -6,6 +6,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -123,6 +124,18 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
         error_body(code, str(exc.detail)),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
+    )
+
+
+def nested_validation_error(exc: ValidationError, prefix: str) -> ApiError:
+    """A 422 for a model validated inside a request body, fields named from the body's root."""
+    rows = [{**r, "field": f"{prefix}.{r['field']}"} for r in validation_errors(exc.errors())]
+    return ApiError(
+        422,
+        "validation_failed",
+        f"{rows[0]['field']}: {rows[0]['reason']}",
+        field=rows[0]["field"],
+        errors=rows,
     )
 
 

@@ -13,7 +13,7 @@ from api import export
 from api.auditing import audit_change
 from api.authz import read_scope, require_roles
 from api.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from api.errors import ApiError, not_found, validation_errors
+from api.errors import ApiError, nested_validation_error, not_found
 from api.launch import LaunchResult, launch_cycles, launch_progress
 from api.schemas.common import ERRORS
 from api.schemas.cycles import CycleCreate, CyclePublic, CyclesPublic
@@ -42,14 +42,7 @@ def create_cycle(body: CycleCreate, session: SessionDep, principal: CurrentUser)
     try:
         Policy.model_validate({**body.policy, "calendar_kind": body.calendar_kind})
     except ValidationError as exc:
-        rows = [{**r, "field": f"policy.{r['field']}"} for r in validation_errors(exc.errors())]
-        raise ApiError(
-            422,
-            "validation_failed",
-            f"{rows[0]['field']}: {rows[0]['reason']}",
-            field=rows[0]["field"],
-            errors=rows,
-        ) from exc
+        raise nested_validation_error(exc, "policy") from exc
     if session.get(Cycle, body.year) is not None:
         raise ApiError(409, "conflict", f"siklus {body.year} sudah dibuka", field="year")
     cycle = Cycle(

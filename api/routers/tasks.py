@@ -13,7 +13,7 @@ from api import idempotency
 from api.actions import send_update
 from api.authz import can_act_on_task, can_read_task, task_read_filter
 from api.deps import CurrentUser, Principal, SessionDep, TemporalDep
-from api.errors import ApiError, forbidden, not_found, validation_errors
+from api.errors import ApiError, forbidden, nested_validation_error, not_found
 from api.pagination import PageDep
 from api.schemas.common import ERRORS
 from api.schemas.tasks import (
@@ -159,14 +159,7 @@ async def _complete(
     try:
         TASK_PAYLOADS[task.kind].model_validate(body.payload)
     except ValidationError as exc:
-        rows = [{**r, "field": f"payload.{r['field']}"} for r in validation_errors(exc.errors())]
-        raise ApiError(
-            422,
-            "validation_failed",
-            f"{rows[0]['field']}: {rows[0]['reason']}",
-            field=rows[0]["field"],
-            errors=rows,
-        ) from exc
+        raise nested_validation_error(exc, "payload") from exc
     completion = TaskCompletion(task_id=task.id, actor=principal.actor, payload=body.payload)
     return await send_update(
         temporal,
