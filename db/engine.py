@@ -42,6 +42,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# Sized above the worker's 16 activity threads and the 20 concurrent API clients of the bench;
+# the default 5 + 10 ran out. Requests never hold a connection while a workflow decides.
+POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 10}
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine: SQLite in WAL mode with foreign keys on, or PostgreSQL through psycopg 3."""
     u = normalize_url(url)
@@ -52,12 +57,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             kwargs["poolclass"] = StaticPool
         else:
             Path(str(u.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs.update(POOL)
         engine = create_engine(u, echo=echo, pool_pre_ping=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A bounded connect: an unreachable server fails a request in seconds instead of hanging it.
     return create_engine(
-        u, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        u,
+        echo=echo,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        **POOL,
     )
 
 
