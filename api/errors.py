@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -149,6 +149,15 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (NUL in text, a number out of range): the caller's 422."""
+    log.info("value refused by the database", path=request.url.path, error=str(exc)[:120])
+    return JSONResponse(
+        error_body("validation_failed", "nilai tidak dapat disimpan (mis. karakter NUL)"),
+        status_code=422,
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
     return JSONResponse(
@@ -166,4 +175,5 @@ def install_error_handlers(app: FastAPI) -> None:
     # Registered by type so they are answered here, not re-raised as the catch-all 500 is.
     for db_down in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(db_down, _database_unavailable)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)
