@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.calendar import CycleCalendar
 from domain.enums import (
@@ -24,8 +24,27 @@ from domain.policy import Policy
 from domain.skp import RealisationReport, Skp
 
 
+def _refuse_nul(value: Any) -> Any:
+    """NUL cannot be stored in PostgreSQL text: refuse it before a workflow accepts it."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("teks tidak boleh memuat karakter NUL (\\x00)")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_nul(item)
+    return value
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _refuse_nul(data)
 
 
 def appraisal_workflow_id(year: int, nip: str) -> str:
