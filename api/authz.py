@@ -127,6 +127,11 @@ def can_act_on_task(principal: Principal, task: Task) -> bool:
     """True when the caller may complete `task` (the workflow still checks)."""
     if principal.has(Role.BKPP):
         return True
-    if task.assignee_nip is not None:
-        return principal.nip == task.assignee_nip
-    return task.assignee_role is not None and task.assignee_role in principal.roles
+    if task.assignee_nip is not None and principal.nip == task.assignee_nip:
+        return True
+    if task.assignee_role is not None and task.assignee_role in principal.roles:
+        return True
+    # After an escalation the workflow still accepts the original assignee (the employee on
+    # their own task, the penilai on theirs), whom the row no longer names: let it decide.
+    escalated = task.escalation_level >= 1 and principal.nip is not None
+    return escalated and (principal.nip == task.subject_nip or principal.has(Role.PENILAI))
