@@ -13,8 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 # Ids only: search attributes are stored unencrypted, so no names or other personal data.
 SA_YEAR = SearchAttributeKey.for_int("KinerjaYear")
 SA_UNIT = SearchAttributeKey.for_keyword("KinerjaUnit")
-SA_STAGE = SearchAttributeKey.for_keyword("KinerjaStage")
-SEARCH_ATTRIBUTES = (SA_YEAR, SA_UNIT, SA_STAGE)
+SEARCH_ATTRIBUTES = (SA_YEAR, SA_UNIT)  # the stage lives in the read model, not history
 
 _INDEXED = {
     "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,

@@ -326,23 +326,22 @@ class AppraisalCycleWorkflow:
     async def _maybe_train(self, predikat: Predikat | None, period: Period | None) -> None:
         """Start a training child when the predicate or the JP pace calls for it (Ps. 205-206)."""
         plan = plan_training(
-            self.inp, predikat, period, self.jp_earned, self.training_open, workflow.now()
+            self.inp,
+            self.placement,
+            self.wf_id,
+            predikat,
+            period,
+            self.jp_earned,
+            self.training_open,
+            workflow.now(),
         )
         if plan is None:
             return
         self.training_count += 1
         self.training_open = True
-        child = plan.model_copy(
-            update={
-                "penilai_nip": self.placement.penilai_nip,
-                "atasan_penilai_nip": self.placement.atasan_penilai_nip,
-                "unit_code": self.placement.unit_code,
-                "parent_workflow_id": self.wf_id,
-            }
-        )
         await workflow.start_child_workflow(
             "TrainingWorkflow",
-            child,
+            plan,
             id=f"training-{self.inp.year}-{self.inp.nip}-{self.training_count}",
             parent_close_policy=ParentClosePolicy.ABANDON,
         )

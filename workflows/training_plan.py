@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from domain.calendar import Period
 from domain.enums import Predikat, TrainingType
-from domain.payloads import CycleInput, TrainingInput
+from domain.payloads import CycleInput, Placement, TrainingInput
 from domain.training import JP_MINIMUM_PER_YEAR, jp_for, jp_summary, needs_training
 
 # Default choices (policy may refine): a performance gap gets a bimbingan teknis with the penilai's
@@ -22,13 +22,15 @@ def calendar_date_of(inp: CycleInput, at: datetime) -> datetime:
 
 def plan_training(
     inp: CycleInput,
+    placement: Placement,
+    parent_workflow_id: str,
     predikat: Predikat | None,
     period: Period | None,
     jp_earned: int,
     training_open: bool,
     now: datetime,
 ) -> TrainingInput | None:
-    """A training assignment when one is due, else None."""
+    """A training assignment when one is due, else None; `placement` is the current one."""
     as_of = calendar_date_of(inp, (period.end if period else now) - timedelta(seconds=1))
     # Only PNS carry the 20 JP minimum; the pace check waits for an open assignment to finish.
     pace_ok = not inp.is_pns or training_open
@@ -44,12 +46,12 @@ def plan_training(
     kind = GAP_TYPE if need.performance_gap else PACE_TYPE
     jp = max(jp_for(kind, inp.policy), min(need.recommended_jp, JP_MINIMUM_PER_YEAR))
     return TrainingInput(
-        parent_workflow_id=f"appraisal-{inp.year}-{inp.nip}",
+        parent_workflow_id=parent_workflow_id,
         year=inp.year,
         nip=inp.nip,
-        unit_code=inp.placement.unit_code,
-        penilai_nip=inp.placement.penilai_nip,
-        atasan_penilai_nip=inp.placement.atasan_penilai_nip,
+        unit_code=placement.unit_code,
+        penilai_nip=placement.penilai_nip,
+        atasan_penilai_nip=placement.atasan_penilai_nip,
         training_type=kind,
         jp_planned=jp,
         reason=need.reason,
