@@ -74,10 +74,10 @@ class StorageActivities:
                     )  # fmt: skip
                     if event is None:  # a concurrent retry got there first: roll ours back
                         raise _AlreadyWritten
-                    return StepOutcome(applied=True, org_predikat=self._org(s, rec))
+                    return StepOutcome(applied=True, org_predikat=self._org(s, rec), step=rec.step)
             except _AlreadyWritten:
                 with session_scope(self.engine) as s:
-                    return StepOutcome(applied=False, org_predikat=self._org(s, rec))
+                    return StepOutcome(applied=False, org_predikat=self._org(s, rec), step=rec.step)
 
     # ---- parts -------------------------------------------------------------------------
 

@@ -352,6 +352,7 @@ class StepRecord(Frozen):
 class StepOutcome(Frozen):
     applied: bool
     org_predikat: OrgPredikat | None = None
+    step: str | None = None  # the step key, so the history names what each step wrote
 
 
 # ---- training child workflow -------------------------------------------------------------

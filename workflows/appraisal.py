@@ -97,7 +97,9 @@ class AppraisalCycleWorkflow:
             if self.desk.paused_since is not None:  # exempt the whole year
                 self.outcome = f"dikecualikan: status {self.status.value}"
                 self.stage = Stage.SELESAI
-                await self.desk.record("close", "cycle_closed")
+                await self.desk.record(
+                    "close", "cycle_closed", durable=self.desk.timer_steps_durable()
+                )
             else:
                 await self._plan()
                 for period in cal.periods:
@@ -262,7 +264,11 @@ class AppraisalCycleWorkflow:
             period=i,
         )
         await self.desk.record(
-            f"p{i}/open", "realisation_requested", open_tasks=[rep], notify=[self._note_task(rep)]
+            f"p{i}/open",
+            "realisation_requested",
+            open_tasks=[rep],
+            notify=[self._note_task(rep)],
+            durable=self.desk.timer_steps_durable(),
         )
         sub = await self.desk.wait_for(rep)
         assert isinstance(sub, RealisationSubmission)
@@ -377,6 +383,7 @@ class AppraisalCycleWorkflow:
             "annual/open",
             "annual_rating_requested",
             open_tasks=[task],
+            durable=self.desk.timer_steps_durable(),
             notify=[self._note_task(task)],
             want_org_predikat=self.placement.unit_code if self.placement.is_unit_head else None,
         )
@@ -436,6 +443,7 @@ class AppraisalCycleWorkflow:
             "objection_filed",
             actor=self.inp.nip,
             open_tasks=[task],
+            durable=self.desk.timer_steps_durable(),
             notify=[self._note_task(task)],
             details={"reasons": self.objection.reasons},
         )
@@ -497,6 +505,7 @@ class AppraisalCycleWorkflow:
             "incentive/open",
             "incentive_proposed",
             open_tasks=[task],
+            durable=self.desk.timer_steps_durable(),
             notify=[self._note_task(task)],
         )
         await self._maybe_train(predikat, None)

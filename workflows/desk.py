@@ -28,6 +28,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import Policy
 
 RECORD_STEP = "record_step"
+# Steps a timer decides (reminder, escalation, a period or stage that opens at its date) run as
+# regular activities from this patch on. A local activity writes before its workflow task is
+# durable; if that task is lost (worker killed) the retry sees any update that arrived meanwhile
+# first and may take another branch, leaving a written step the history never records. A regular
+# activity runs only once its scheduling is in the history. Steps an update decides stay local:
+# a retry delivers the same update first again, so it takes the same branch.
+TIMER_STEPS_AS_ACTIVITIES = "timer-steps-as-activities"
 STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
@@ -130,9 +137,15 @@ class Desk:
         cancel: list[OpenTask] | None = None,
         reassign: list[OpenTask] | None = None,
         notify: list[NotificationSpec] | None = None,
+        durable: bool = False,
         **extra: Any,
     ) -> StepOutcome:
-        """Write one step (read model, tasks, audit, outbox) in one local activity."""
+        """Write one step (read model, tasks, audit, outbox) in one activity.
+
+        Local by default (one history event); `durable` for steps a timer decides, which run as
+        a regular activity so that nothing is written before the decision is in the history
+        (see TIMER_STEPS_AS_ACTIVITIES).
+        """
         closures = [
             TaskClosure(
                 id=t.spec.id,
@@ -167,13 +180,23 @@ class Desk:
             notifications=list(notify or []),
             **extra,
         )
-        outcome: StepOutcome = await workflow.execute_local_activity(
-            RECORD_STEP,
-            record,
-            result_type=StepOutcome,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=STEP_RETRY,
-        )
+        outcome: StepOutcome
+        if durable:
+            outcome = await workflow.execute_activity(
+                RECORD_STEP,
+                record,
+                result_type=StepOutcome,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=STEP_RETRY,
+            )
+        else:
+            outcome = await workflow.execute_local_activity(
+                RECORD_STEP,
+                record,
+                result_type=StepOutcome,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=STEP_RETRY,
+            )
         for t in [*(close or []), *(cancel or [])]:
             t.persisted = True
             self.tasks.pop(t.spec.id, None)
@@ -238,6 +261,8 @@ class Desk:
             try:
                 await workflow.wait_condition(wake, timeout=max(at - now, timedelta(0)))
             except TimeoutError:
+                if self.timer_steps_durable() and task.done:
+                    break  # completed in the same workflow task as the deadline fired
                 await action()
         assert task.result is not None
         return task.result
@@ -255,6 +280,11 @@ class Desk:
         if self.ended is not None:
             raise CycleEnded(self.ended)
 
+    @staticmethod
+    def timer_steps_durable() -> bool:
+        """Whether this run writes timer-decided steps as regular activities (a patch)."""
+        return workflow.patched(TIMER_STEPS_AS_ACTIVITIES)
+
     def _next_action(self, task: OpenTask, now: datetime) -> tuple[datetime | None, Any]:
         if task.level == 0:
             for days in sorted(self.policy.reminder_days_before, reverse=True):
@@ -271,6 +301,7 @@ class Desk:
         await self.record(
             self.step_key(f"remind/{task.spec.step}/{days}"),
             "reminder_sent",
+            durable=self.timer_steps_durable(),
             notify=[
                 NotificationSpec(
                     recipient_nip=task.assignee_nip,
@@ -312,6 +343,7 @@ class Desk:
         await self.record(
             self.step_key(f"escalate/{task.spec.step}/{task.level}"),
             "task_escalated",
+            durable=self.timer_steps_durable(),
             reassign=[task],
             notify=notify,
             details={"task_id": task.spec.id, "level": task.level, "from": previous},

@@ -338,12 +338,16 @@ def db_counts(engine: Engine, year: int) -> dict[str, Any]:
         return {k: int(c.execute(text(sql), {"y": year}).scalar_one()) for k, sql in q.items()}
 
 
-def audit_per_workflow(engine: Engine) -> dict[str, int]:
+def audit_per_workflow(engine: Engine) -> dict[str, list[str]]:
+    """The audit keys ("{workflow_id}/{step}") each workflow wrote."""
+    found: dict[str, list[str]] = {}
     with engine.connect() as c:
         rows = c.execute(
-            text("SELECT workflow_id, count(*) FROM audit_event GROUP BY workflow_id")
+            text("SELECT workflow_id, key FROM audit_event WHERE workflow_id IS NOT NULL")
         ).all()
-    return {str(w): int(n) for w, n in rows}
+    for w, key in rows:
+        found.setdefault(str(w), []).append(str(key))
+    return found
 
 
 def write_report(section: str, figures: dict[str, Any]) -> None:

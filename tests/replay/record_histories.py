@@ -1,4 +1,7 @@
-"""Record workflow histories for the replay tests: `python tests/replay/record_histories.py`.
+"""Record workflow histories for the replay tests: `python tests/replay/record_histories.py [TAG]`.
+
+A TAG (for example the patch id of a change) is added to the scenario names, so histories of the
+code before and after a patched change are both kept and both replayed.
 
 Run it when a workflow change is meant to be compatible, before changing the code, so the stored
 histories stand for cycles already running in production; never regenerate them to make a failing
@@ -32,6 +35,7 @@ OUT = Path(__file__).resolve().parent / "histories"
 TEMPORAL = Path(sys.executable).parent / "temporal"
 MINUTES = 0.75  # the year compressed: a day is ~0.12 s
 STEP = timedelta(seconds=0.1)
+TAG = sys.argv[1] if len(sys.argv) > 1 else ""
 BKPP = Actor(nip=None, roles=[Role.BKPP], username="bkpp")
 
 
@@ -62,6 +66,7 @@ async def record(env: WorkflowEnvironment, name: str, scenario: Any, **inp: Any)
     await scenario(env, handle)
     await handle.result()
     # File name: scenario__workflow-id (task ids embed the workflow id, so replay needs it).
+    name = f"{name}+{TAG}" if TAG else name
     (OUT / f"{name}__{handle.id}.json").write_text((await handle.fetch_history()).to_json())
     training = env.client.get_workflow_handle(f"training-2027-{EMPLOYEE}-1")
     try:

@@ -32,10 +32,10 @@ class StepLog:
     async def record_step(self, rec: StepRecord) -> StepOutcome:
         keys = {(s.workflow_id, s.step) for s in self.steps}
         if (rec.workflow_id, rec.step) in keys:
-            return StepOutcome(applied=False)
+            return StepOutcome(applied=False, step=rec.step)
         self.steps.append(rec)
         org = self.org_predikat if rec.want_org_predikat else None
-        return StepOutcome(applied=True, org_predikat=org)
+        return StepOutcome(applied=True, org_predikat=org, step=rec.step)
 
     def actions(self, workflow_id: str) -> list[str]:
         return [s.action for s in self.steps if s.workflow_id == workflow_id]
