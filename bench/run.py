@@ -86,6 +86,15 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used so far, from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     with suppress(OSError):
@@ -181,6 +190,9 @@ class Stack:
 
     def rss(self) -> dict[str, float]:
         return {name: peak_rss_mib(p.pid) for name, p in self.procs.items()}
+
+    def cpu(self) -> dict[str, float]:
+        return {name: cpu_seconds(p.pid) for name, p in self.procs.items()}
 
     def stop(self) -> None:
         for name in ("api", "worker", "temporal"):
@@ -375,7 +387,7 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
         client = await stack.start()
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         async with httpx.AsyncClient(base_url=stack.api_url, timeout=60, limits=limits) as api:
-            out.update(await measure(args, client, api, engine, token, jabatan, staff))
+            out.update(await measure(args, stack, client, api, engine, token, jabatan, staff))
         rows1, bytes1 = table_rows(engine), db_bytes(engine)
         years = max(out["started"], 1)
         out["db_rows_per_employee_year"] = round(
@@ -399,6 +411,7 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
 
 async def measure(
     args: argparse.Namespace,
+    stack: Stack,
     client: Client,
     api: httpx.AsyncClient,
     engine: Engine,
@@ -423,7 +436,7 @@ async def measure(
     minutes = args.minutes or max(4.0, n / 250)
     r = await api.post("/cycles", json={"year": YEAR, "compressed_minutes": minutes}, headers=bkpp)
     r.raise_for_status()
-    began = time.perf_counter()
+    began, cpu0 = time.perf_counter(), stack.cpu()
     r = await api.post(f"/cycles/{YEAR}/launch", json={"everyone": True}, headers=bkpp)
     r.raise_for_status()
     launch_id, res = r.json()["launch_id"], r.json()
@@ -452,6 +465,14 @@ async def measure(
     await inbox_latency(api, who, 20)  # warm up
     inbox1 = await inbox_latency(api, who, 200)
     phase(f"inbox p99 {pct(inbox1, 99):.1f} ms; the year runs for {minutes} min")
+    if args.skip_year:
+        out["year_completed"] = None
+        out["inbox_p50_ms"], out["inbox_p99_ms"] = (
+            round(pct(inbox1, 50), 1),
+            round(pct(inbox1, 99), 1),
+        )
+        out["inbox_penilai_staff"] = staff[penilai]
+        return out
     # 4. the compressed year: bots work every task through the API until every cycle closes
     bots = Bots(api, engine, token, year=YEAR, jabatan=jabatan, clients=args.clients)
     done = asyncio.Event()
@@ -474,7 +495,12 @@ async def measure(
     phase(f"year: {closed}/{res['started']} closed in {year_s / 60:.1f} min")
     done.set()
     await worker
+    cpu1 = stack.cpu()
     out["year_completed"] = closed >= res["started"]
+    for name in ("worker", "api", "temporal"):  # launch + year, per closed cycle
+        out[f"{name}_cpu_s_per_employee_year"] = round(
+            (cpu1[name] - cpu0[name]) / max(closed, 1), 2
+        )
     out["cycles_closed"] = closed
     out["full_year_minutes"] = round(year_s / 60, 2)
     out["employee_years_per_minute"] = round(closed / (year_s / 60), 1)
@@ -526,6 +552,9 @@ TABLE = [
     ("db_rows_per_employee_year", "database rows per employee-year", ""),
     ("db_bytes_per_employee_year", "database bytes per employee-year", ""),
     ("temporal_db_bytes_per_employee_year", "Temporal SQLite bytes per employee-year", ""),
+    ("worker_cpu_s_per_employee_year", "worker CPU s per employee-year", ""),
+    ("api_cpu_s_per_employee_year", "API CPU s per employee-year", ""),
+    ("temporal_cpu_s_per_employee_year", "dev server CPU s per employee-year", ""),
     ("worker_rss_mib", "worker peak RSS (MiB)", ""),
     ("api_rss_mib", "API peak RSS (MiB)", ""),
     ("temporal_rss_mib", "dev server peak RSS (MiB)", ""),
@@ -565,6 +594,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--max-wait", type=float, default=0, help="cap on the year's wait (s)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, dbs)")
+    ap.add_argument(
+        "--skip-year", action="store_true", help="launch and inbox only, no compressed year"
+    )
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
     try:
@@ -577,10 +609,12 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"work directory kept: {work}")
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
-    (args.out / "latest.md").write_text(markdown(result))
+    name = f"n{args.n}" + ("-launch" if args.skip_year else "")
+    for stem in ("latest", name):  # latest, and one file per size so runs can be compared
+        (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+        (args.out / f"{stem}.md").write_text(markdown(result))
     console.print(markdown(result))
-    return 0 if result.get("year_completed") else 1
+    return 0 if result.get("year_completed") or args.skip_year else 1
 
 
 if __name__ == "__main__":
