@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     worker_workflow_pollers: int = 20
     worker_activity_pollers: int = 10
     worker_max_cached_workflows: int = 2000
+    worker_sandbox: bool = Field(
+        default=True,
+        description="run workflows in Temporal's sandbox (catches non-determinism at run time; "
+        "off saves worker CPU, see README Performance)",
+    )
     seed_demo: bool = True
 
     @property

@@ -8,7 +8,8 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.archive import HistoryArchiver
 from activities.launch import LaunchActivities
@@ -45,6 +46,9 @@ def build_worker(
         max_concurrent_activities=EXECUTOR_THREADS,
         max_concurrent_local_activities=EXECUTOR_THREADS,
         max_cached_workflows=settings.worker_max_cached_workflows,
+        workflow_runner=(
+            SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
+        ),
         workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_workflow_pollers),
         activity_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_activity_pollers),
         nonsticky_to_sticky_poll_ratio=0.5,

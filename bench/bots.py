@@ -91,6 +91,12 @@ class OpenTask:
     assignee: str | None
     subject: str
     period: int | None
+    level: int
+
+    @property
+    def seen_key(self) -> tuple[str, int]:
+        """A task is worked again after it escalates: its new assignee acts on it."""
+        return self.id, self.level
 
 
 class Bots:
@@ -109,13 +115,20 @@ class Bots:
         self.api, self.engine, self.token = api, engine, token
         self.year, self.jabatan, self.clients = year, jabatan, clients
         self.queue: asyncio.Queue[OpenTask] = asyncio.Queue()
-        self.seen: set[str] = set()
+        self.seen: set[tuple[str, int]] = set()
         self.lat = Latencies()
         self.completed = 0
         self.errors: list[str] = []
 
     def _open(self) -> list[OpenTask]:
-        cols = (Task.id, Task.kind, Task.assignee_nip, Task.subject_nip, Task.period_index)
+        cols = (
+            Task.id,
+            Task.kind,
+            Task.assignee_nip,
+            Task.subject_nip,
+            Task.period_index,
+            Task.escalation_level,
+        )
         stmt = (
             select(*[col(c) for c in cols])
             .where(col(Task.status) == TaskStatus.OPEN)
@@ -124,13 +137,14 @@ class Bots:
         )
         with Session(self.engine) as s:
             rows = s.execute(stmt).all()
-        return [OpenTask(*row) for row in rows if row[0] not in self.seen]
+        tasks = [OpenTask(*row) for row in rows]
+        return [t for t in tasks if t.seen_key not in self.seen]
 
     async def _feed(self, stop: Callable[[], bool]) -> None:
         while not stop():
             if self.queue.qsize() < self.clients * 4:
                 for t in await asyncio.to_thread(self._open):
-                    self.seen.add(t.id)
+                    self.seen.add(t.seen_key)
                     self.queue.put_nowait(t)
             await asyncio.sleep(0.3)
 
@@ -156,7 +170,7 @@ class Bots:
             if code == 200:
                 self.completed += 1
             elif code not in (409, 403, 404, 422):  # transient: try again later
-                self.seen.discard(t.id)
+                self.seen.discard(t.seen_key)
 
     async def run(self, stop: Callable[[], bool], lat: Latencies | None = None) -> Latencies:
         """Work until `stop()`; latencies go to `lat` (a fresh one per measured window)."""

@@ -125,7 +125,7 @@ def _die_with_parent() -> None:
 class Stack:
     """Dev server, worker and API as subprocesses; stopped in reverse order."""
 
-    def __init__(self, work: Path, db_url: str, cache: int) -> None:
+    def __init__(self, work: Path, db_url: str, cache: int, sandbox: bool = True) -> None:
         self.work, self.db_url = work, db_url
         self.tport, self.aport = free_port(), free_port()
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -140,6 +140,7 @@ class Stack:
             "KINERJA_LOG_JSON": "true",
             "KINERJA_SEED_DEMO": "false",
             "KINERJA_WORKER_MAX_CACHED_WORKFLOWS": str(cache),
+            "KINERJA_WORKER_SANDBOX": str(sandbox).lower(),
         }
 
     def _spawn(self, name: str, cmd: list[str]) -> None:
@@ -372,7 +373,7 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
     console.print(f"[bold]synthetic Semarang of {n} employees[/bold] -> {engine.dialect.name}")
     jabatan, staff = seed(engine, n)
     rows0, bytes0 = table_rows(engine), db_bytes(engine)
-    stack = Stack(work, db_url, args.cache or max(2000, n + 500))
+    stack = Stack(work, db_url, args.cache or max(2000, n + 500), sandbox=not args.no_sandbox)
     settings = Settings(jwt_secret=SECRET)
     tokens: dict[str | None, str] = {}
 
@@ -382,7 +383,12 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
             tokens[nip] = mint_token(settings, username=nip or "bkpp", nip=nip, roles=roles)
         return tokens[nip]
 
-    out: dict[str, Any] = {"n": n, "database": engine.dialect.name, "machine": machine()}
+    out: dict[str, Any] = {
+        "n": n,
+        "database": engine.dialect.name,
+        "sandbox": not args.no_sandbox,
+        "machine": machine(),
+    }
     try:
         client = await stack.start()
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
@@ -594,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--max-wait", type=float, default=0, help="cap on the year's wait (s)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, dbs)")
+    ap.add_argument("--no-sandbox", action="store_true", help="worker without the workflow sandbox")
     ap.add_argument(
         "--skip-year", action="store_true", help="launch and inbox only, no compressed year"
     )
@@ -609,7 +616,11 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"work directory kept: {work}")
     result["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     args.out.mkdir(parents=True, exist_ok=True)
-    name = f"n{args.n}" + ("-launch" if args.skip_year else "")
+    name = (
+        f"n{args.n}"
+        + ("-launch" if args.skip_year else "")
+        + ("-nosandbox" if args.no_sandbox else "")
+    )
     for stem in ("latest", name):  # latest, and one file per size so runs can be compared
         (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
         (args.out / f"{stem}.md").write_text(markdown(result))

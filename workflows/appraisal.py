@@ -54,6 +54,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.training_plan import plan_training
 
 HR_ROLES = (Role.BKPP, Role.ADMIN)
+# Before this patch a BKPP-owned task (incentive approval, an objection with no atasan) escalated
+# at its due date to the employee's atasan penilai, and BKPP could no longer act on it (403).
+BKPP_TASKS_STAY_WITH_BKPP = "bkpp-tasks-stay-with-bkpp"
 ORG_TO_RATING = {"Istimewa": Rating.DI_ATAS, "Baik": Rating.SESUAI}
 
 
@@ -558,6 +561,8 @@ class AppraisalCycleWorkflow:
         chain = (
             [self.placement.penilai_nip] if employee_task else [self.placement.atasan_penilai_nip]
         )
+        if assignee is None and workflow.patched(BKPP_TASKS_STAY_WITH_BKPP):
+            chain = []  # a BKPP task overdue stays with BKPP (a notice), not the atasan below it
         spec = TaskSpec(
             id=f"{self.wf_id}/{step}",
             step=step,

@@ -239,7 +239,8 @@ class Desk:
         """Assignee, anyone the task escalated to, or BKPP for BKPP-owned or fallback tasks."""
         if nip is not None and nip in task.allowed_nips:
             return True
-        return Role.BKPP in roles and (task.assignee_role is Role.BKPP or task.level >= 2)
+        bkpp_owned = Role.BKPP in (task.assignee_role, task.spec.assignee_role)
+        return Role.BKPP in roles and (bkpp_owned or task.level >= 2)
 
     # ---- waiting with deadlines ----------------------------------------------------------
 

@@ -92,6 +92,26 @@ async def test_overdue_approval_escalates_to_atasan_then_bkpp(
     assert {r.notifications[0].recipient_nip for r in reminders} == {PENILAI}
 
 
+async def test_overdue_bkpp_task_stays_with_bkpp(env: WorkflowEnvironment, steps: StepLog):
+    """BKPP's own task (the incentive decision) is never handed down to the employee's atasan."""
+
+    def decide(task: TaskRef) -> dict[str, Any] | None:
+        if task.kind is TaskKind.INCENTIVE_APPROVAL and task.escalation_level == 0:
+            return None  # BKPP lets it run past its due date
+        return defaults(task)
+
+    handle = await start(env)
+    await drive(env, handle, decide, nip=EMPLOYEE)
+    result = await handle.result()
+    assert result.stage is Stage.SELESAI
+    assert result.incentive is not None
+    assert result.incentive.approved_by == "bkpp"
+    esc = [s for s in steps.steps if s.workflow_id == handle.id and s.action == "task_escalated"]
+    assert len(esc) == 1
+    moved = esc[0].reassign[0]
+    assert (moved.escalation_level, moved.assignee_nip, moved.assignee_role) == (2, None, Role.BKPP)
+
+
 async def test_actions_refused_before_history(env: WorkflowEnvironment, steps: StepLog):
     handle = await start(env)
     draft = (await status(handle)).open_tasks[0]
