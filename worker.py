@@ -1,9 +1,11 @@
 """Composition root of the worker: workflows, activities, outbox delivery and history archive."""
 
 import asyncio
+import compileall
 import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import structlog
 from sqlalchemy import Engine
@@ -68,9 +70,22 @@ def build_launch_worker(client: Client, settings: Settings, engine: Engine) -> W
     )
 
 
+def precompile_workflow_modules() -> None:
+    """Write the bytecode of the sandboxed workflow modules (best effort).
+
+    The sandbox imports them afresh for every workflow run; with no cached bytecode (an editable
+    install under PYTHONDONTWRITEBYTECODE) each run compiled them from source: measured with
+    py-spy, a third of the worker's CPU during a launch of 1,000 cycles. An installed package
+    (the Docker image) has its bytecode from pip; a read-only tree is left as it is.
+    """
+    for package in ("workflows", "domain"):
+        compileall.compile_dir(Path(__file__).parent / package, quiet=2)
+
+
 async def run_worker(settings: Settings | None = None) -> None:
     """Run the worker, the outbox dispatcher and the history archiver until SIGTERM or SIGINT."""
     settings = settings or get_settings()
+    precompile_workflow_modules()
     client = await _connect_retrying(settings)
     await ensure_search_attributes(client, settings.temporal_namespace)
     channel = make_channel(
