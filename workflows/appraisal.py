@@ -55,8 +55,9 @@ with workflow.unsafe.imports_passed_through():
 
 HR_ROLES = (Role.BKPP, Role.ADMIN)
 # Before this patch a BKPP-owned task (incentive approval, an objection with no atasan) escalated
-# at its due date to the employee's atasan penilai, and BKPP could no longer act on it (403).
-BKPP_TASKS_STAY_WITH_BKPP = "bkpp-tasks-stay-with-bkpp"
+# at its due date to the employee's atasan penilai, and BKPP could no longer act on it (403); and
+# the atasan's own task (the objection decision) "escalated" to the atasan again before BKPP.
+ESCALATION_LADDER_2 = "escalation-ladder-2"
 ORG_TO_RATING = {"Istimewa": Rating.DI_ATAS, "Baik": Rating.SESUAI}
 
 
@@ -561,8 +562,10 @@ class AppraisalCycleWorkflow:
         chain = (
             [self.placement.penilai_nip] if employee_task else [self.placement.atasan_penilai_nip]
         )
-        if assignee is None and workflow.patched(BKPP_TASKS_STAY_WITH_BKPP):
-            chain = []  # a BKPP task overdue stays with BKPP (a notice), not the atasan below it
+        if workflow.patched(ESCALATION_LADDER_2):
+            # A BKPP task overdue stays with BKPP (a notice), not the atasan below it; nobody
+            # escalates to themselves.
+            chain = [] if assignee is None else [n for n in chain if n != assignee]
         spec = TaskSpec(
             id=f"{self.wf_id}/{step}",
             step=step,

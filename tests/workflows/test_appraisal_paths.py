@@ -281,6 +281,51 @@ async def test_objection_decided_by_atasan(env: WorkflowEnvironment, steps: Step
     assert result.incentive.tpp_share_percent == (100 if change else 70)
 
 
+async def test_overdue_objection_goes_from_the_atasan_to_bkpp(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    """The atasan decides objections; overdue, it goes to BKPP, not to the atasan again."""
+
+    def decide(task: TaskRef) -> dict[str, Any] | None:
+        if task.kind is TaskKind.ANNUAL_RATING:
+            return rating(Rating.DI_BAWAH, Rating.SESUAI)
+        if task.kind is TaskKind.OBJECTION_DECISION and task.assignee_role is not Role.BKPP:
+            return None  # the atasan lets it run past its due date
+        if task.kind is TaskKind.OBJECTION_DECISION:
+            return {"change": False, "note": "Diputus BKPP."}
+        return defaults(task)
+
+    handle = await start(env)
+
+    async def on_round(_: int) -> None:
+        if (await status(handle)).stage is Stage.KEBERATAN and not steps.actions(handle.id).count(
+            "objection_filed"
+        ):
+            await handle.execute_update(
+                "file_objection",
+                ObjectionFiling(
+                    reasons="Realisasi triwulan IV belum dipertimbangkan.",
+                    actor=Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE),
+                ),
+                result_type=ChangeAck,
+            )
+
+    await drive(env, handle, decide, nip=EMPLOYEE, on_round=on_round)
+    result = await handle.result()
+    assert result.objection is not None
+    assert result.objection.decided_by == "bkpp"
+    esc = [
+        s.reassign[0]
+        for s in steps.steps
+        if s.workflow_id == handle.id
+        and s.action == "task_escalated"
+        and s.reassign[0].id.endswith("objection/decision")
+    ]
+    assert [(e.escalation_level, e.assignee_nip, e.assignee_role) for e in esc] == [
+        (2, None, Role.BKPP)
+    ]
+
+
 async def test_retirement_ends_cycle_and_cancels_tasks(env: WorkflowEnvironment, steps: StepLog):
     handle = await start(env)
     await complete(handle, (await status(handle)).open_tasks[0], skp())
