@@ -180,6 +180,10 @@ class Desk:
             notifications=list(notify or []),
             **extra,
         )
+        # Known before the write: a regular activity's rows are visible before its result comes
+        # back in a later workflow task, and a completion arriving first must find the task.
+        for t in open_tasks or []:
+            self.tasks[t.spec.id] = t
         outcome: StepOutcome
         if durable:
             outcome = await workflow.execute_activity(
@@ -201,8 +205,6 @@ class Desk:
             t.persisted = True
             self.tasks.pop(t.spec.id, None)
             self.closed.add(t.spec.id)
-        for t in open_tasks or []:
-            self.tasks[t.spec.id] = t
         return outcome
 
     # ---- task lifecycle ----------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Time-skipping Temporal test server with stand-in activities that keep every step in memory."""
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -27,9 +28,19 @@ class StepLog:
     def __init__(self) -> None:
         self.steps: list[StepRecord] = []
         self.org_predikat: str | None = None
+        # step -> (reached, release): a test holds a step's write to act while it is in flight
+        self.held: dict[str, tuple[asyncio.Event, asyncio.Event]] = {}
+
+    def hold(self, step: str) -> tuple[asyncio.Event, asyncio.Event]:
+        self.held[step] = (asyncio.Event(), asyncio.Event())
+        return self.held[step]
 
     @activity.defn(name="record_step")
     async def record_step(self, rec: StepRecord) -> StepOutcome:
+        if rec.step in self.held:
+            reached, release = self.held[rec.step]
+            reached.set()
+            await release.wait()
         keys = {(s.workflow_id, s.step) for s in self.steps}
         if (rec.workflow_id, rec.step) in keys:
             return StepOutcome(applied=False, step=rec.step)

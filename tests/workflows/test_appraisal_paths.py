@@ -1,5 +1,6 @@
 """Every path of the year: approval loop, escalation, transfer, leave, training, objection, end."""
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -110,6 +111,31 @@ async def test_overdue_bkpp_task_stays_with_bkpp(env: WorkflowEnvironment, steps
     assert len(esc) == 1
     moved = esc[0].reassign[0]
     assert (moved.escalation_level, moved.assignee_nip, moved.assignee_role) == (2, None, Role.BKPP)
+
+
+async def test_completion_accepted_while_the_opening_step_is_written(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    """A period opens with a regular activity: its task row is visible before the result returns,
+    so a completion arriving in between is accepted, not refused as unknown."""
+    reached, release = steps.hold("p1/open")
+    handle = await start(env)
+    draft = (await status(handle)).open_tasks[0]
+    await complete(handle, draft, skp())
+    review = (await status(handle)).open_tasks[0]
+    await complete(handle, review, {"approve": True})
+    waiting = asyncio.create_task(handle.result())  # lets the server skip to the period end
+    await asyncio.wait_for(reached.wait(), 30)
+    waiting.cancel()
+    open_now = (await status(handle)).open_tasks
+    assert [t.kind for t in open_now] == [TaskKind.REALISATION]
+    done = asyncio.create_task(complete(handle, open_now[0], defaults(open_now[0]) or {}))
+    await asyncio.sleep(0.5)
+    assert not done.done()  # accepted, waiting for its step to be written
+    release.set()
+    result = await done
+    assert result.task_id == open_now[0].id
+    assert [t.kind for t in (await status(handle)).open_tasks] == [TaskKind.PERIOD_RATING]
 
 
 async def test_actions_refused_before_history(env: WorkflowEnvironment, steps: StepLog):
