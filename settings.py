@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     worker_workflow_pollers: int = 20
     worker_activity_pollers: int = 10
     worker_max_cached_workflows: int = 2000
+    worker_queues: Literal["all", "cycles", "launch"] = Field(
+        default="all",
+        description="what this worker process serves: everything, the cycles (with outbox "
+        "delivery and history archive), or only the bulk launcher",
+    )
     worker_sandbox: bool = Field(
         default=True,
         description="run workflows in Temporal's sandbox (catches non-determinism at run time; "

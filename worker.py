@@ -4,6 +4,7 @@ import asyncio
 import compileall
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -100,16 +101,28 @@ async def run_worker(settings: Settings | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    cycles = settings.worker_queues in ("all", "cycles")
     with ThreadPoolExecutor(max_workers=EXECUTOR_THREADS) as executor:
-        worker = build_worker(client, settings, executor, engine)
-        background = [
-            asyncio.create_task(OutboxDispatcher(engine, channel).run_forever()),
-            asyncio.create_task(HistoryArchiver(client, engine).run_forever()),
-        ]
-        log.info(
-            "worker started", task_queue=settings.task_queue, address=settings.temporal_address
+        workers = [build_worker(client, settings, executor, engine)] if cycles else []
+        if settings.worker_queues in ("all", "launch"):
+            workers.append(build_launch_worker(client, settings, engine))
+        background = (
+            [
+                asyncio.create_task(OutboxDispatcher(engine, channel).run_forever()),
+                asyncio.create_task(HistoryArchiver(client, engine).run_forever()),
+            ]
+            if cycles
+            else []
         )
-        async with worker, build_launch_worker(client, settings, engine):
+        log.info(
+            "worker started",
+            task_queue=settings.task_queue,
+            serves=settings.worker_queues,
+            address=settings.temporal_address,
+        )
+        async with AsyncExitStack() as running:
+            for w in workers:
+                await running.enter_async_context(w)
             await stop.wait()
             log.info("worker stopping")
         for task in background:

@@ -125,7 +125,10 @@ def _die_with_parent() -> None:
 class Stack:
     """Dev server, worker and API as subprocesses; stopped in reverse order."""
 
-    def __init__(self, work: Path, db_url: str, cache: int, sandbox: bool = True) -> None:
+    def __init__(
+        self, work: Path, db_url: str, cache: int, sandbox: bool = True, launcher: bool = False
+    ) -> None:
+        self.launcher = launcher  # the bulk launcher in a process of its own
         self.work, self.db_url = work, db_url
         self.tport, self.aport = free_port(), free_port()
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -143,10 +146,15 @@ class Stack:
             "KINERJA_WORKER_SANDBOX": str(sandbox).lower(),
         }
 
-    def _spawn(self, name: str, cmd: list[str]) -> None:
+    def _spawn(self, name: str, cmd: list[str], **env: str) -> None:
         log = (self.work / f"{name}.log").open("wb")
         self.procs[name] = subprocess.Popen(
-            cmd, env=self.env, stdout=log, stderr=log, cwd=ROOT, preexec_fn=_die_with_parent
+            cmd,
+            env={**self.env, **env},
+            stdout=log,
+            stderr=log,
+            cwd=ROOT,
+            preexec_fn=_die_with_parent,
         )
 
     async def start(self) -> Client:
@@ -156,7 +164,15 @@ class Stack:
             dev_server_command(db_file=db, host="127.0.0.1", port=self.tport, ui_port=None),
         )
         client = await self._connect()
-        self._spawn("worker", [sys.executable, "-m", "bench.worker"])
+        if self.launcher:
+            cycles, launch = (
+                {"KINERJA_WORKER_QUEUES": "cycles"},
+                {"KINERJA_WORKER_QUEUES": "launch"},
+            )
+            self._spawn("worker", [sys.executable, "-m", "bench.worker"], **cycles)
+            self._spawn("launcher", [sys.executable, "worker.py"], **launch)
+        else:
+            self._spawn("worker", [sys.executable, "-m", "bench.worker"])
         self._spawn(
             "api",
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
@@ -196,7 +212,7 @@ class Stack:
         return {name: cpu_seconds(p.pid) for name, p in self.procs.items()}
 
     def stop(self) -> None:
-        for name in ("api", "worker", "temporal"):
+        for name in ("api", "launcher", "worker", "temporal"):
             p = self.procs.get(name)
             if p is not None and p.poll() is None:
                 p.terminate()
@@ -373,7 +389,13 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
     console.print(f"[bold]synthetic Semarang of {n} employees[/bold] -> {engine.dialect.name}")
     jabatan, staff = seed(engine, n)
     rows0, bytes0 = table_rows(engine), db_bytes(engine)
-    stack = Stack(work, db_url, args.cache or max(2000, n + 500), sandbox=not args.no_sandbox)
+    stack = Stack(
+        work,
+        db_url,
+        args.cache or max(2000, n + 500),
+        sandbox=not args.no_sandbox,
+        launcher=args.launch_process,
+    )
     settings = Settings(jwt_secret=SECRET)
     tokens: dict[str | None, str] = {}
 
@@ -387,6 +409,7 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
         "n": n,
         "database": engine.dialect.name,
         "sandbox": not args.no_sandbox,
+        "launch_process": args.launch_process,
         "machine": machine(),
     }
     try:
@@ -503,7 +526,7 @@ async def measure(
     await worker
     cpu1 = stack.cpu()
     out["year_completed"] = closed >= res["started"]
-    for name in ("worker", "api", "temporal"):  # launch + year, per closed cycle
+    for name in cpu1:  # launch + year, per closed cycle
         out[f"{name}_cpu_s_per_employee_year"] = round(
             (cpu1[name] - cpu0[name]) / max(closed, 1), 2
         )
@@ -600,6 +623,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--max-wait", type=float, default=0, help="cap on the year's wait (s)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, dbs)")
+    ap.add_argument(
+        "--launch-process",
+        action="store_true",
+        help="run the bulk launcher in a worker process of its own (KINERJA_WORKER_QUEUES)",
+    )
     ap.add_argument("--no-sandbox", action="store_true", help="worker without the workflow sandbox")
     ap.add_argument(
         "--skip-year", action="store_true", help="launch and inbox only, no compressed year"
@@ -620,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         f"n{args.n}"
         + ("-launch" if args.skip_year else "")
         + ("-nosandbox" if args.no_sandbox else "")
+        + ("-launchproc" if args.launch_process else "")
     )
     for stem in ("latest", name):  # latest, and one file per size so runs can be compared
         (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
