@@ -35,6 +35,11 @@ RECORD_STEP = "record_step"
 # activity runs only once its scheduling is in the history. Steps an update decides stay local:
 # a retry delivers the same update first again, so it takes the same branch.
 TIMER_STEPS_AS_ACTIVITIES = "timer-steps-as-activities"
+# From this patch on every step is a regular activity. An update-decided step as a local activity
+# had the same flaw: the fault suite found a completion whose workflow task was lost with the
+# worker and whose update the server then did not deliver again, so the database said "done"
+# while the workflow still waited for it.
+ALL_STEPS_AS_ACTIVITIES = "all-steps-as-activities"
 STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
@@ -185,7 +190,7 @@ class Desk:
         for t in open_tasks or []:
             self.tasks[t.spec.id] = t
         outcome: StepOutcome
-        if durable:
+        if durable or workflow.patched(ALL_STEPS_AS_ACTIVITIES):
             outcome = await workflow.execute_activity(
                 RECORD_STEP,
                 record,

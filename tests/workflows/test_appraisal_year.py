@@ -59,8 +59,8 @@ async def test_quarterly_year_history_stays_small(env: WorkflowEnvironment, step
     ]
     regular = [e for e in events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
     sys.stdout.write(f"history events {len(events)}, steps {len(local)} local + {len(regular)}\n")
-    assert len(events) < 250
+    assert len(events) < 300
     assert len(local) + len(regular) <= 20
-    # The steps a timer decides (4 periods, the annual rating, the incentive) run as regular
-    # activities, so a lost workflow task cannot leave a written step the history lacks.
-    assert len(regular) == 6
+    # Every step runs as a regular activity, so a lost workflow task cannot leave a written step
+    # that the history lacks.
+    assert len(local) == 0
