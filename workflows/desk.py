@@ -147,9 +147,10 @@ class Desk:
     ) -> StepOutcome:
         """Write one step (read model, tasks, audit, outbox) in one activity.
 
-        Local by default (one history event); `durable` for steps a timer decides, which run as
-        a regular activity so that nothing is written before the decision is in the history
-        (see TIMER_STEPS_AS_ACTIVITIES).
+        A regular activity, so that nothing is written before the decision is in the history
+        (ALL_STEPS_AS_ACTIVITIES). Histories from before that patch replay with local activities
+        for update-decided steps, and `durable` still marks the timer-decided ones for those
+        (TIMER_STEPS_AS_ACTIVITIES).
         """
         closures = [
             TaskClosure(
