@@ -369,20 +369,12 @@ async def history_figures(client: Client, wf_ids: list[str]) -> tuple[float, flo
     return statistics.mean(events), statistics.mean(acts)
 
 
-def closed_count(engine: Engine) -> int:
-    with Session(engine) as s:
-        stmt = (
-            select(func.count())
-            .select_from(CycleRecord)
-            .where(col(CycleRecord.year) == YEAR, col(CycleRecord.closed_at).is_not(None))
-        )
-        return int(s.exec(stmt).one())
-
-
-def recorded_count(engine: Engine) -> int:
-    """Cycles whose first step is written (a read-model row exists)."""
+def cycle_count(engine: Engine, *, closed: bool) -> int:
+    """Cycles of the bench year with a read-model row (first step written), or closed ones."""
     with Session(engine) as s:
         stmt = select(func.count()).select_from(CycleRecord).where(col(CycleRecord.year) == YEAR)
+        if closed:
+            stmt = stmt.where(col(CycleRecord.closed_at).is_not(None))
         return int(s.exec(stmt).one())
 
 
@@ -511,7 +503,7 @@ async def measure(
         # Again once the worker has written every cycle's first step: the inbox at rest, at N.
         began_wait, settle_deadline = time.perf_counter(), time.perf_counter() + 1800
         while time.perf_counter() < settle_deadline:
-            if await asyncio.to_thread(recorded_count, engine) >= res["started"]:
+            if await asyncio.to_thread(cycle_count, engine, closed=False) >= res["started"]:
                 break
             await asyncio.sleep(2)
         out["first_steps_settled_s"] = round(time.perf_counter() - began_wait, 1)
@@ -533,7 +525,7 @@ async def measure(
     with Progress(*COLUMNS, console=console) as bar:
         task = bar.add_task("compressed year: cycles closed", total=res["started"])
         while True:
-            closed = await asyncio.to_thread(closed_count, engine)
+            closed = await asyncio.to_thread(cycle_count, engine, closed=True)
             bar.update(task, completed=closed, description=f"year: {bots.completed} tasks done")
             if closed >= res["started"] or time.perf_counter() > deadline or worker.done():
                 break

@@ -190,23 +190,15 @@ class Desk:
         # back in a later workflow task, and a completion arriving first must find the task.
         for t in open_tasks or []:
             self.tasks[t.spec.id] = t
-        outcome: StepOutcome
-        if durable or workflow.patched(ALL_STEPS_AS_ACTIVITIES):
-            outcome = await workflow.execute_activity(
-                RECORD_STEP,
-                record,
-                result_type=StepOutcome,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=STEP_RETRY,
-            )
-        else:
-            outcome = await workflow.execute_local_activity(
-                RECORD_STEP,
-                record,
-                result_type=StepOutcome,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=STEP_RETRY,
-            )
+        regular = durable or workflow.patched(ALL_STEPS_AS_ACTIVITIES)
+        run = workflow.execute_activity if regular else workflow.execute_local_activity
+        outcome: StepOutcome = await run(
+            RECORD_STEP,
+            record,
+            result_type=StepOutcome,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=STEP_RETRY,
+        )
         for t in [*(close or []), *(cancel or [])]:
             t.persisted = True
             self.tasks.pop(t.spec.id, None)

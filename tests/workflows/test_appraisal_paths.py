@@ -41,6 +41,18 @@ async def status(handle) -> CycleStatus:
     return await handle.query("status", result_type=CycleStatus)
 
 
+async def file_objection(handle) -> ChangeAck:
+    """The employee objects to the annual result."""
+    return await handle.execute_update(
+        "file_objection",
+        ObjectionFiling(
+            reasons="Realisasi triwulan IV belum dipertimbangkan.",
+            actor=Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE),
+        ),
+        result_type=ChangeAck,
+    )
+
+
 async def refused(handle, task: TaskRef, payload: dict[str, Any], actor: Actor) -> ApplicationError:
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await complete(handle, task, payload, actor)
@@ -286,16 +298,7 @@ async def test_objection_decided_by_atasan(env: WorkflowEnvironment, steps: Step
 
     async def on_round(_: int) -> None:
         if not filed and (await status(handle)).stage is Stage.KEBERATAN:
-            filed.append(
-                await handle.execute_update(
-                    "file_objection",
-                    ObjectionFiling(
-                        reasons="Realisasi triwulan IV belum dipertimbangkan.",
-                        actor=Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE),
-                    ),
-                    result_type=ChangeAck,
-                )
-            )
+            filed.append(await file_objection(handle))
 
     await drive(env, handle, decide, nip=EMPLOYEE, on_round=on_round)
     result = await handle.result()
@@ -327,14 +330,7 @@ async def test_overdue_objection_goes_from_the_atasan_to_bkpp(
         if (await status(handle)).stage is Stage.KEBERATAN and not steps.actions(handle.id).count(
             "objection_filed"
         ):
-            await handle.execute_update(
-                "file_objection",
-                ObjectionFiling(
-                    reasons="Realisasi triwulan IV belum dipertimbangkan.",
-                    actor=Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE),
-                ),
-                result_type=ChangeAck,
-            )
+            await file_objection(handle)
 
     await drive(env, handle, decide, nip=EMPLOYEE, on_round=on_round)
     result = await handle.result()
