@@ -95,9 +95,10 @@ class OutboxDispatcher:
                 select(Notification)
                 .where(
                     col(Notification.delivered_at).is_(None),
+                    col(Notification.deliver_after) <= datetime.now(UTC),
                     col(Notification.attempts) < MAX_ATTEMPTS,
                 )
-                .order_by(col(Notification.id))
+                .order_by(col(Notification.deliver_after), col(Notification.id))
                 .limit(self.batch)
             )
             if self.engine.dialect.name == "postgresql":

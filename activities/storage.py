@@ -167,7 +167,7 @@ class StorageActivities:
                 "kind": spec.kind, "title": spec.title, "assignee_nip": spec.assignee_nip,
                 "assignee_role": spec.assignee_role, "subject_nip": spec.subject_nip,
                 "unit_code": spec.unit_code, "period_index": spec.period_index,
-                "status": TaskStatus.OPEN, "due_at": spec.due_at,
+                "status": TaskStatus.OPEN, "due_at": spec.due_at, "visible_from": spec.visible_from,
                 "escalation_level": spec.escalation_level, "context": context,
                 "result": None, "created_at": rec.at, "completed_at": None, "completed_by": None,
             })  # fmt: skip
@@ -184,6 +184,7 @@ class StorageActivities:
                 "subject": note.subject,
                 "body": note.body,
                 "created_at": rec.at,
+                "deliver_after": note.deliver_after or rec.at,
                 "delivered_at": None,
                 "attempts": 0,
                 "last_error": None,

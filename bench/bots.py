@@ -4,13 +4,14 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from db.models import Task
+from db.models import Task, task_visible
 from domain.enums import TaskKind, TaskStatus
 
 FEEDBACK = "Pertahankan kinerja."
@@ -131,7 +132,7 @@ class Bots:
         )
         stmt = (
             select(*[col(c) for c in cols])
-            .where(col(Task.status) == TaskStatus.OPEN)
+            .where(col(Task.status) == TaskStatus.OPEN, task_visible(datetime.now(UTC)))
             .order_by(col(Task.created_at))
             .limit(5000)
         )

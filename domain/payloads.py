@@ -128,6 +128,7 @@ class TaskRef(Frozen):
     due_at: datetime
     escalation_level: int = 0
     period_index: int | None = None
+    visible_from: datetime | None = None
 
 
 class CycleStatus(BaseModel):
@@ -277,6 +278,9 @@ class TaskSpec(Frozen):
     context: dict[str, Any] = Field(default_factory=dict)
     # When set, the activity attaches citizen feedback received in [start, end) as evidence.
     feedback_window: tuple[datetime, datetime] | None = None
+    # A task opened ahead of its date (a period's realisation report, written with the step that
+    # rates the previous period): hidden from inboxes and refused until then.
+    visible_from: datetime | None = None
 
 
 class TaskClosure(Frozen):
@@ -299,6 +303,7 @@ class NotificationSpec(Frozen):
     recipient_role: Role | None = None
     subject: str
     body: str
+    deliver_after: datetime | None = None  # held in the outbox until then (a pre-opened task)
 
 
 class CycleSnapshot(Frozen):

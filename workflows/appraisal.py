@@ -58,6 +58,12 @@ HR_ROLES = (Role.BKPP, Role.ADMIN)
 # at its due date to the employee's atasan penilai, and BKPP could no longer act on it (403); and
 # the atasan's own task (the objection decision) "escalated" to the atasan again before BKPP.
 ESCALATION_LADDER_2 = "escalation-ladder-2"
+# From this patch on a period's realisation task is written ahead, with the step that approves
+# the SKP or rates the previous period, and becomes visible at the period's end (its notice is
+# held in the outbox until then). Before it, a timer at each period's end woke the cycle to write
+# an opening step: 10 history events and one activity per period, and a write burst for the whole
+# city at the same second.
+PREOPEN_PERIODS = "preopen-period-tasks"
 ORG_TO_RATING = {"Istimewa": Rating.DI_ATAS, "Baik": Rating.SESUAI}
 
 
@@ -88,6 +94,8 @@ class AppraisalCycleWorkflow:
         self.outcome: str | None = None
         self.org_rating: Rating | None = None
         self.objection_deadline: datetime | None = None
+        self.pending_rep: OpenTask | None = None  # the next period's task, opened ahead
+        self.preopening = False  # PREOPEN_PERIODS applies to this run
         self.desk = Desk(self.wf_id, inp.policy, inp.calendar, self._snapshot)
 
     # ---- the year ------------------------------------------------------------------------
@@ -177,10 +185,13 @@ class AppraisalCycleWorkflow:
             {"version": v},
         )
         first = v == 1 and self.status is EmploymentStatus.AKTIF  # also the cycle's first step
+        stale = [self.pending_rep] if self.pending_rep and not self.pending_rep.done else []
+        self.pending_rep = None  # written for the old SKP: a new one is asked for
         await self.desk.record(
             f"skp{v}/open",
             "cycle_started" if first else "skp_draft_requested",
             open_tasks=[draft],
+            cancel=stale,
             notify=[self._note_task(draft)],
             details=self._start_details() if first else {},
         )
@@ -216,13 +227,16 @@ class AppraisalCycleWorkflow:
             if decision.approve:
                 self.skp_status = SkpStatus.DISETUJUI
                 self.stage = Stage.PELAKSANAAN
+                ahead = self._preopen()
                 await self.desk.record(
                     f"skp{v}/approved",
                     "skp_approved",
                     actor=review.by or "",
                     close=[review],
+                    open_tasks=ahead,
                     notify=[
-                        self._note_employee("SKP disetujui", "SKP Anda telah disetujui penilai.")
+                        self._note_employee("SKP disetujui", "SKP Anda telah disetujui penilai."),
+                        *map(self._note_task, ahead),
                     ],
                 )
                 return
@@ -250,23 +264,66 @@ class AppraisalCycleWorkflow:
     # ---- periodic review -----------------------------------------------------------------
 
     async def _review_period(self, period: Period) -> None:
+        if self.preopening:
+            rep, sub = await self._await_preopened(period)
+        else:  # histories from before PREOPEN_PERIODS: open the task at the period's end
+            rep, sub = await self._open_at_period_end(period)
+        await self._rate_period(period, rep, sub)
+
+    def _realisation_task(self, period: Period, step: str, opens: datetime | None) -> OpenTask:
+        cal, pol = self.inp.calendar, self.inp.policy
+        start = max(workflow.now(), opens or workflow.now())
+        return self._task(
+            TaskKind.REALISATION,
+            step,
+            f"Melaporkan realisasi {period.label}",
+            self.inp.nip,
+            start + cal.days(pol.realisation_due_days),
+            {
+                "period": period.label,
+                "period_index": period.index,
+                "skp": self.skp.model_dump(mode="json") if self.skp else {},
+            },
+            period=period.index,
+            visible_from=opens,
+        )
+
+    def _preopen(self) -> list[OpenTask]:
+        """The next period's realisation task, to be written now and visible from its end."""
+        self.preopening = workflow.patched(PREOPEN_PERIODS)
+        if not self.preopening or self.needs_new_skp:
+            return []  # (a transfer: the report waits for the new post's SKP)
+        rated = {p.index for p in self.periods}
+        period = next((p for p in self.inp.calendar.periods if p.index not in rated), None)
+        if period is None:
+            return []
+        opens = period.end if period.end > workflow.now() else None
+        step = self.desk.step_key(f"p{period.index}/realisation")
+        self.pending_rep = self._realisation_task(period, step, opens)
+        return [self.pending_rep]
+
+    async def _await_preopened(self, period: Period) -> tuple[OpenTask, BaseModel]:
+        """Wait for the pre-opened report; a transfer before the period's end asks a new SKP."""
+        while True:
+            rep = self.pending_rep
+            if rep is None:  # transferred since the last step: a new SKP first
+                await self._plan()
+                continue
+            sub = await self.desk.wait_for(
+                rep, interrupt=lambda: self.needs_new_skp and workflow.now() < period.end
+            )
+            if sub is not None:
+                self.pending_rep = None
+                return rep, sub
+            await self._plan()  # cancels the task written for the old SKP, opens a new one
+
+    async def _open_at_period_end(self, period: Period) -> tuple[OpenTask, BaseModel]:
         while await self._sleep_until(period.end, lambda: self.needs_new_skp):
             await self._plan()  # a transfer mid-year: a new SKP for the new post, then carry on
         await self._ready()
-        cal, pol = self.inp.calendar, self.inp.policy
         i = period.index
         self.stage = Stage.PENILAIAN_PERIODIK
-        now = workflow.now()
-        skp_json = self.skp.model_dump(mode="json") if self.skp else {}
-        rep = self._task(
-            TaskKind.REALISATION,
-            f"p{i}/realisation",
-            f"Melaporkan realisasi {period.label}",
-            self.inp.nip,
-            now + cal.days(pol.realisation_due_days),
-            {"period": period.label, "period_index": i, "skp": skp_json},
-            period=i,
-        )
+        rep = self._realisation_task(period, f"p{i}/realisation", None)
         await self.desk.record(
             f"p{i}/open",
             "realisation_requested",
@@ -275,6 +332,13 @@ class AppraisalCycleWorkflow:
             durable=self.desk.timer_steps_durable(),
         )
         sub = await self.desk.wait_for(rep)
+        assert sub is not None
+        return rep, sub
+
+    async def _rate_period(self, period: Period, rep: OpenTask, sub: BaseModel) -> None:
+        cal, pol = self.inp.calendar, self.inp.policy
+        i = period.index
+        skp_json = self.skp.model_dump(mode="json") if self.skp else {}
         assert isinstance(sub, RealisationSubmission)
         self.realisation[i] = sub.report
         rating = self._task(
@@ -292,6 +356,7 @@ class AppraisalCycleWorkflow:
             period=i,
             feedback=(period.start, period.end),
         )
+        self.stage = Stage.PENILAIAN_PERIODIK
         await self.desk.record(
             f"p{i}/reported",
             "realisation_reported",
@@ -318,17 +383,20 @@ class AppraisalCycleWorkflow:
             )
         )
         self.stage = Stage.PELAKSANAAN
+        ahead = self._preopen()  # the next period's report, written with this step
         await self.desk.record(
             f"p{i}/rated",
             "period_rated",
             actor=rating.by or "",
             close=[rating],
+            open_tasks=ahead,
             details={"period": period.label, "predikat": predikat.value},
             notify=[
                 self._note_employee(
                     f"Hasil penilaian {period.label}",
                     f"Predikat kinerja {period.label}: {predikat.value}.",
-                )
+                ),
+                *map(self._note_task, ahead),
             ],
         )
         await self._maybe_train(predikat, period)
@@ -556,6 +624,7 @@ class AppraisalCycleWorkflow:
         period: int | None = None,
         feedback: tuple[datetime, datetime] | None = None,
         role: Role | None = None,
+        visible_from: datetime | None = None,
     ) -> OpenTask:
         """A task for `assignee` (BKPP when nobody), escalating up the rating chain."""
         employee_task = assignee == self.inp.nip
@@ -579,6 +648,7 @@ class AppraisalCycleWorkflow:
             due_at=due,
             context={"employee": {"nip": self.inp.nip, "name": self.inp.name}, **context},
             feedback_window=feedback,
+            visible_from=visible_from,
         )
         return self.desk.new_task(spec, chain=chain)
 
@@ -589,6 +659,7 @@ class AppraisalCycleWorkflow:
             subject=f"Tugas baru: {task.spec.title}",
             body=f"{task.spec.title} untuk {self.inp.name} ({self.inp.nip}), "
             f"tenggat {task.due_at:%d-%m-%Y %H:%M} UTC.",
+            deliver_after=task.spec.visible_from,
         )
 
     def _note_employee(self, subject: str, body: str) -> NotificationSpec:
@@ -775,8 +846,8 @@ class AppraisalCycleWorkflow:
             self.desk.paused_since = now
             self.resume_stage, self.stage = self.stage, Stage.DITANGGUHKAN
         elif not s.status.pauses_cycle and self.desk.paused_since is not None:
-            moved = self.desk.shift_deadlines(now - self.desk.paused_since)
-            self.desk.paused_since, self.stage = None, self.resume_stage
+            moved = self.desk.resume(now)
+            self.stage = self.resume_stage
         if not s.status.is_terminal:
             await self.desk.record(
                 self.desk.step_key("status"),

@@ -76,6 +76,7 @@ class OpenTask:
             due_at=self.due_at,
             escalation_level=self.level,
             period_index=self.spec.period_index,
+            visible_from=self.spec.visible_from,
         )
 
 
@@ -230,6 +231,11 @@ class Desk:
             raise refuse("Conflict", "tugas sudah diselesaikan")
         if self.ended:
             raise refuse("Conflict", f"siklus sudah dihentikan: {self.ended}")
+        opens = task.spec.visible_from
+        if opens is not None and workflow.now() < opens:
+            raise refuse(
+                "Conflict", f"tugas baru dapat dikerjakan mulai {opens:%d-%m-%Y %H:%M} UTC"
+            )
         if not self.may_act(task, c.actor.nip, c.actor.roles):
             raise refuse("Forbidden", "Anda bukan penanggung jawab tugas ini")
         return task, parse_payload(task.spec.kind, c.payload)
@@ -244,18 +250,28 @@ class Desk:
 
     # ---- waiting with deadlines ----------------------------------------------------------
 
-    async def wait_for(self, task: OpenTask) -> BaseModel:
-        """Wait until the task is completed, reminding, escalating and falling back meanwhile."""
+    async def wait_for(
+        self, task: OpenTask, interrupt: Callable[[], bool] | None = None
+    ) -> BaseModel | None:
+        """Wait until the task is completed, reminding, escalating and falling back meanwhile.
+
+        None when `interrupt()` turned true first (a transfer before a pre-opened task's date).
+        """
+        stop = interrupt or (lambda: False)
         while not task.done:
             self.raise_if_ended()
+            if stop():
+                return None
             if self.paused_since is not None:
                 await workflow.wait_condition(
-                    lambda: task.done or self.paused_since is None or self.ended is not None
+                    lambda: (
+                        task.done or self.paused_since is None or self.ended is not None or stop()
+                    )
                 )
                 continue
             now = workflow.now()
             at, action = self._next_action(task, now)
-            wake = self._waker(task, self.changes)
+            wake = self._waker(task, self.changes, stop)
             if at is None:
                 await workflow.wait_condition(wake)
                 continue
@@ -268,13 +284,14 @@ class Desk:
         assert task.result is not None
         return task.result
 
-    def _waker(self, task: OpenTask, seen: int) -> Callable[[], bool]:
-        """Wake on completion, a deadline change, a pause or the end of the cycle."""
+    def _waker(self, task: OpenTask, seen: int, stop: Callable[[], bool]) -> Callable[[], bool]:
+        """Wake on completion, a deadline change, a pause, an interrupt or the cycle's end."""
         return lambda: (
             task.done
             or self.changes != seen
             or self.paused_since is not None
             or self.ended is not None
+            or stop()
         )
 
     def raise_if_ended(self) -> None:
@@ -287,9 +304,12 @@ class Desk:
         return workflow.patched(TIMER_STEPS_AS_ACTIVITIES)
 
     def _next_action(self, task: OpenTask, now: datetime) -> tuple[datetime | None, Any]:
+        opens = task.spec.visible_from
         if task.level == 0:
             for days in sorted(self.policy.reminder_days_before, reverse=True):
                 at = task.due_at - self.calendar.days(days)
+                if opens is not None and at < opens:
+                    continue  # no reminder before the task can be done
                 if days not in task.reminded and at > now - timedelta(seconds=1):
                     return at, lambda d=days: self._remind(task, d)
         if task.level < 2:
@@ -351,9 +371,27 @@ class Desk:
         )
 
     def shift_deadlines(self, delta: timedelta, only: str | None = None) -> list[OpenTask]:
-        """Move due dates (extension, or resume after a pause) and wake the waits."""
+        """Move due dates (an extension) and wake the waits."""
         moved = [t for t in self.tasks.values() if not t.done and only in (None, t.spec.id)]
         for t in moved:
             t.due_at = t.due_at + delta
+        self.changes += 1
+        return moved
+
+    def resume(self, now: datetime) -> list[OpenTask]:
+        """End a pause: every open task gets the paused time back, counted from its opening.
+
+        A task opened ahead of its date gets only the part of the pause after that date.
+        """
+        assert self.paused_since is not None
+        moved = []
+        for t in self.tasks.values():
+            if t.done:
+                continue
+            start = max(self.paused_since, t.spec.visible_from or self.paused_since)
+            if now >= start:
+                t.due_at = t.due_at + (now - start)
+                moved.append(t)
+        self.paused_since = None
         self.changes += 1
         return moved

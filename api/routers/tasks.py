@@ -1,6 +1,6 @@
 """The task inbox of everyone who gets tasks, and task completion as a workflow update."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query
@@ -24,7 +24,7 @@ from api.schemas.tasks import (
     TaskPublic,
     TasksPublic,
 )
-from db.models import Task
+from db.models import Task, task_visible
 from domain.enums import Role, TaskKind, TaskStatus
 from domain.payloads import TASK_PAYLOADS, TaskCompleted, TaskCompletion
 
@@ -57,11 +57,16 @@ def list_tasks(
     unit: Annotated[str | None, Query(max_length=64)] = None,
     subject_nip: Annotated[str | None, Query(max_length=18)] = None,
     sort: Literal["due_at", "-due_at", "created_at", "-created_at"] = "due_at",
+    upcoming: Annotated[
+        bool, Query(description="also tasks opened ahead of their date (visible_from later)")
+    ] = False,
 ) -> TasksPublic:
     """Tasks assigned to me (or my role pool), filtered, sorted and paginated."""
     stmt = select(Task).where(task_read_filter(session, principal))
     if scope == "inbox":
         stmt = stmt.where(_inbox(principal))
+    if not upcoming:
+        stmt = stmt.where(task_visible(datetime.now(UTC)))
     if kind is not None:
         stmt = stmt.where(Task.kind == kind)
     if status is not None:
@@ -156,6 +161,13 @@ async def _complete(
     # request on a closed task is refused by the update's validator (409) all the same.
     if task.status is not TaskStatus.OPEN and not key:
         raise ApiError(409, "conflict", f"tugas sudah {task.status.value}")
+    if task.visible_from is not None and datetime.now(UTC) < task.visible_from:
+        raise ApiError(
+            409,
+            "not_yet_open",
+            f"tugas baru dapat dikerjakan mulai {task.visible_from:%d-%m-%Y %H:%M} UTC",
+            field="task_id",
+        )
     try:
         TASK_PAYLOADS[task.kind].model_validate(body.payload)
     except ValidationError as exc:

@@ -24,6 +24,7 @@ class TaskPublic(BaseModel):
     period_index: int | None
     status: TaskStatus
     due_at: datetime | None
+    visible_from: datetime | None = None  # opened ahead: not actionable before this time
     escalation_level: int
     created_at: datetime
     completed_at: datetime | None

@@ -2,7 +2,7 @@
 
 from db.models.audit import GENESIS_HASH, AuditChainHead, AuditEvent
 from db.models.base import utcnow
-from db.models.cycle import Cycle, CycleRecord, Task
+from db.models.cycle import Cycle, CycleRecord, Task, task_visible
 from db.models.org import Employee, EmployeeChange, OrgUnit, UnitPredikat
 from db.models.records import TRAINING_STATUSES, CitizenFeedback, Notification, TrainingRecord
 from db.models.system import HistoryArchive, IdempotencyRecord, User
@@ -22,6 +22,7 @@ __all__ = [
     "Notification",
     "OrgUnit",
     "Task",
+    "task_visible",
     "TrainingRecord",
     "UnitPredikat",
     "User",

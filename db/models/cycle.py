@@ -3,8 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import ColumnElement, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 from db.models.base import enum_field, json_field, utcnow
 from domain.enums import CalendarKind, Predikat, Role, SkpStatus, Stage, TaskKind, TaskStatus
@@ -75,9 +75,16 @@ class Task(SQLModel, table=True):
     period_index: int | None = None
     status: TaskStatus = enum_field(TaskStatus, default=TaskStatus.OPEN)
     due_at: datetime | None = None
+    # Opened ahead of its date (a period's realisation report): not in inboxes until then.
+    visible_from: datetime | None = None
     escalation_level: int = 0  # 0 penilai, 1 atasan penilai, 2 BKPP
     context: dict[str, Any] = json_field(default_factory=dict)
     result: dict[str, Any] | None = json_field(nullable=True, default=None)
     created_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
     completed_by: str | None = Field(default=None, max_length=64)
+
+
+def task_visible(now: datetime) -> ColumnElement[bool]:
+    """Tasks that can be worked at `now`: not opened ahead of a later date."""
+    return col(Task.visible_from).is_(None) | (col(Task.visible_from) <= now)

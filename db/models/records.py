@@ -15,7 +15,7 @@ class Notification(SQLModel, table=True):
     """Outbox row: written in the same transaction as the change, delivered later, at most once."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_pending", "delivered_at", "created_at"),)
+    __table_args__ = (Index("ix_notification_pending", "delivered_at", "deliver_after"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=255)
@@ -25,6 +25,8 @@ class Notification(SQLModel, table=True):
     subject: str
     body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
+    # Not delivered before this time: the notice of a task opened ahead of its date.
+    deliver_after: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)

@@ -27,6 +27,7 @@ from db.models import (
     HistoryArchive,
     Notification,
     Task,
+    task_visible,
 )
 from db.seed import seed_demo
 from domain.enums import CalendarKind, JenisJabatan, Role, Stage, TaskKind, TaskStatus
@@ -83,7 +84,9 @@ async def bots(client: Client, engine: Engine, stop: asyncio.Event) -> int:
         with Session(engine) as s:
             rows = s.exec(
                 select(Task, Employee).where(
-                    col(Task.status) == TaskStatus.OPEN, col(Task.subject_nip) == Employee.nip
+                    col(Task.status) == TaskStatus.OPEN,
+                    col(Task.subject_nip) == Employee.nip,
+                    task_visible(datetime.now(UTC)),
                 )
             ).all()
         done += sum(await asyncio.gather(*(work(t, e) for t, e in rows)))

@@ -4,18 +4,29 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from fault_harness import Outcomes, Tokens, payload_for
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Select, select
 
-from domain.enums import TaskKind
+from db.models import Task, task_visible
+from db.models.base import table_of
+from domain.enums import TaskKind, TaskStatus
 
-OPEN_SQL = text(
-    "SELECT id, kind, assignee_nip, subject_nip, period_index FROM task"
-    " WHERE status = 'open' ORDER BY created_at LIMIT 5000"
-)
+
+def open_sql() -> Select[Any]:
+    """Open tasks that can be worked now, oldest first."""
+    t = table_of(Task)
+    return (
+        select(t.c.id, t.c.kind, t.c.assignee_nip, t.c.subject_nip, t.c.period_index)
+        .where(t.c.status == TaskStatus.OPEN.value, task_visible(datetime.now(UTC)))
+        .order_by(t.c.created_at)
+        .limit(5000)
+    )
+
+
 # A repeat after a 5xx or a dropped connection is safe: the same key replays or dedupes.
 RETRY = {502, 503, 504, 599}
 
@@ -48,7 +59,7 @@ class Bots:
     def _open(self) -> list[tuple[Any, ...]]:
         try:
             with self.engine.connect() as c:
-                rows = c.execute(OPEN_SQL).all()
+                rows = c.execute(open_sql()).all()
         except Exception:  # the direct database read of the feed must not stop the bots
             return []
         return [tuple(r) for r in rows if r[0] not in self.seen]

@@ -73,7 +73,10 @@ async def drive(
             return done
         acted = False
         for h in [handle, *await _children(env, year, nip)]:
+            now = await env.get_current_time()
             for task in await h.query("open_tasks", result_type=list[TaskRef]):
+                if task.visible_from is not None and task.visible_from > now:
+                    continue  # opened ahead of its date: refused until then
                 payload = decide(task)
                 if payload is not None:
                     await complete(h, task, payload)

@@ -9,7 +9,17 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.enums import EmploymentStatus, JenisJabatan, Predikat, Rating, Role, Stage, TaskKind
+from domain.enums import (
+    EmploymentStatus,
+    JenisJabatan,
+    Predikat,
+    Rating,
+    Role,
+    SkpStatus,
+    Stage,
+    TaskKind,
+    TaskStatus,
+)
 from domain.payloads import (
     Actor,
     ChangeAck,
@@ -128,26 +138,23 @@ async def test_overdue_bkpp_task_stays_with_bkpp(env: WorkflowEnvironment, steps
 async def test_completion_accepted_while_the_opening_step_is_written(
     env: WorkflowEnvironment, steps: StepLog
 ):
-    """A period opens with a regular activity: its task row is visible before the result returns,
+    """Every step is a regular activity: the task it opens is visible before its result returns,
     so a completion arriving in between is accepted, not refused as unknown."""
-    reached, release = steps.hold("p1/open")
+    reached, release = steps.hold("skp1/submitted1")
     handle = await start(env)
     draft = (await status(handle)).open_tasks[0]
-    await complete(handle, draft, skp())
-    review = (await status(handle)).open_tasks[0]
-    await complete(handle, review, {"approve": True})
-    waiting = asyncio.create_task(handle.result())  # lets the server skip to the period end
+    submitted = asyncio.create_task(complete(handle, draft, skp()))
     await asyncio.wait_for(reached.wait(), 30)
-    waiting.cancel()
     open_now = (await status(handle)).open_tasks
-    assert [t.kind for t in open_now] == [TaskKind.REALISATION]
-    done = asyncio.create_task(complete(handle, open_now[0], defaults(open_now[0]) or {}))
+    assert [t.kind for t in open_now] == [TaskKind.SKP_APPROVAL]
+    approved = asyncio.create_task(complete(handle, open_now[0], {"approve": True}))
     await asyncio.sleep(0.5)
-    assert not done.done()  # accepted, waiting for its step to be written
+    assert not submitted.done()
+    assert not approved.done()
     release.set()
-    result = await done
-    assert result.task_id == open_now[0].id
-    assert [t.kind for t in (await status(handle)).open_tasks] == [TaskKind.PERIOD_RATING]
+    assert (await submitted).task_id == draft.id
+    assert (await approved).task_id == open_now[0].id
+    assert (await status(handle)).skp_status is SkpStatus.DISETUJUI
 
 
 async def test_actions_refused_before_history(env: WorkflowEnvironment, steps: StepLog):
@@ -232,6 +239,67 @@ async def test_transfer_mid_year_keeps_earlier_penilai(env: WorkflowEnvironment,
     assert second_skp, "a new SKP is drafted for the new post"
     approvals = [t for t in done if t.kind is TaskKind.SKP_APPROVAL and "skp2" in t.id]
     assert approvals[0].assignee_nip == NEW_PENILAI
+    # Period 2's report had been written ahead for the old SKP: the new SKP's request cancels
+    # it, and the new SKP's approval writes it again.
+    skp2_open = next(s for s in steps.steps if s.workflow_id == handle.id and s.step == "skp2/open")
+    assert [(c.id, c.status) for c in skp2_open.close_tasks] == [
+        (f"{handle.id}/p2/realisation", TaskStatus.CANCELLED)
+    ]
+    assert any(t.id == f"{handle.id}/p2/realisation~2" for t in done)
+    assert not any(t.id == f"{handle.id}/p2/realisation" for t in done)
+
+
+async def approve_skp(handle) -> None:
+    draft = (await status(handle)).open_tasks[0]
+    await complete(handle, draft, skp())
+    review = (await status(handle)).open_tasks[0]
+    await complete(handle, review, {"approve": True})
+
+
+async def test_period_report_is_written_ahead_and_opens_at_the_period_end(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    handle = await start(env)
+    await approve_skp(handle)
+    approved = next(
+        s for s in steps.steps if s.workflow_id == handle.id and s.step == "skp1/approved"
+    )
+    [written] = approved.open_tasks
+    q1_end = cycle_input().calendar.periods[0].end
+    assert (written.kind, written.period_index, written.visible_from) == (
+        TaskKind.REALISATION,
+        1,
+        q1_end,
+    )
+    assert [n.deliver_after for n in approved.notifications] == [None, q1_end]
+    [ref] = (await status(handle)).open_tasks
+    assert ref.visible_from == q1_end
+    employee = Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE)
+    early = await refused(handle, ref, defaults(ref) or {}, employee)
+    assert early.type == "Conflict"
+    assert "mulai" in str(early)
+    before = steps.actions(handle.id)
+    await env.sleep(q1_end - await env.get_current_time() + timedelta(hours=1))
+    assert steps.actions(handle.id) == before  # nothing is written at the period's end
+    await complete(handle, ref, defaults(ref) or {}, employee)
+    assert [t.kind for t in (await status(handle)).open_tasks] == [TaskKind.PERIOD_RATING]
+    assert "realisation_requested" not in steps.actions(handle.id)
+
+
+async def test_leave_before_the_period_end_keeps_the_written_ahead_due_date(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    handle = await start(env)
+    await approve_skp(handle)
+    [ref] = (await status(handle)).open_tasks
+    cuti = StatusChange(status=EmploymentStatus.CUTI, reason="Cuti tahunan", actor=BKPP)
+    await handle.execute_update("change_status", cuti, result_type=ChangeAck)
+    await env.sleep(timedelta(days=10))
+    back = StatusChange(status=EmploymentStatus.AKTIF, reason="Kembali bertugas", actor=BKPP)
+    await handle.execute_update("change_status", back, result_type=ChangeAck)
+    [after] = (await status(handle)).open_tasks
+    assert after.id == ref.id
+    assert after.due_at == ref.due_at  # the leave ended before the report could be made
 
 
 async def test_leave_pauses_deadlines_and_return_shifts_them(
