@@ -4,6 +4,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -139,3 +140,23 @@ def test_unknown_channel_is_a_configuration_error():
         make_channel("pigeon", smtp_host="", smtp_port=0, sender="", webhook_url="")
     with pytest.raises(ValueError, match="WEBHOOK_URL"):
         make_channel("webhook", smtp_host="", smtp_port=0, sender="", webhook_url="")
+
+
+def test_notice_of_a_task_opened_ahead_waits_for_its_date(outbox: Engine, smtp: tuple[Inbox, int]):
+    inbox, port = smtp
+    with session_scope(outbox) as s:
+        row = s.exec(select(Notification).where(Notification.subject == "Tugas baru 2")).one()
+        row.deliver_after = datetime.now(UTC) + timedelta(days=10)
+        s.add(row)
+    dispatcher = OutboxDispatcher(outbox, SmtpChannel("127.0.0.1", port, "k@semarangkota.go.id"))
+    assert dispatcher.deliver_batch() == 2
+    assert dispatcher.deliver_batch() == 0  # held, not attempted
+    with Session(outbox) as s:
+        held = s.exec(select(Notification).where(Notification.subject == "Tugas baru 2")).one()
+        assert (held.delivered_at, held.attempts) == (None, 0)
+    with session_scope(outbox) as s:
+        row = s.exec(select(Notification).where(Notification.subject == "Tugas baru 2")).one()
+        row.deliver_after = datetime.now(UTC) - timedelta(seconds=1)
+        s.add(row)
+    assert dispatcher.deliver_batch() == 1
+    assert [b"Subject: Tugas baru 2" in m.content for m in inbox.messages] == [False, False, True]

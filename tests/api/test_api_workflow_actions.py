@@ -191,3 +191,37 @@ async def test_health_with_temporal_up(api):
     body = r.json()
     assert body["status"] == "ok"
     assert body["temporal"]["version"]
+
+
+async def test_task_opened_ahead_is_hidden_and_refused_until_its_date(
+    api, auth, engine, temporal_env
+):
+    year = await _launch(api, auth, engine)
+    tid = f"{appraisal_workflow_id(year, ORG.pegawai_a1)}/skp_approval"
+    opens = datetime.now(UTC) + timedelta(days=3)
+    with Session(engine) as s:
+        row = s.get(Task, tid)
+        assert row is not None
+        row.visible_from = opens
+        s.add(row)
+        s.commit()
+    inbox = await api.get("/tasks", headers=auth("penilai_a"))
+    assert tid not in [t["id"] for t in inbox.json()["data"]]
+    ahead = await api.get("/tasks", params={"upcoming": "true"}, headers=auth("penilai_a"))
+    [listed] = [t for t in ahead.json()["data"] if t["id"] == tid]
+    assert datetime.fromisoformat(listed["visible_from"]) == opens
+    r = await api.post(f"/tasks/{tid}/complete", json=APPROVE, headers=auth("penilai_a"))
+    assert r.status_code == 409
+    assert r.json()["code"] == "not_yet_open"
+    assert r.json()["field"] == "task_id"
+    assert await _completions(temporal_env, year) == 0  # nothing reached the workflow
+    with Session(engine) as s:
+        row = s.get(Task, tid)
+        assert row is not None
+        row.visible_from = datetime.now(UTC) - timedelta(seconds=1)
+        s.add(row)
+        s.commit()
+    inbox = await api.get("/tasks", headers=auth("penilai_a"))
+    assert tid in [t["id"] for t in inbox.json()["data"]]
+    r = await api.post(f"/tasks/{tid}/complete", json=APPROVE, headers=auth("penilai_a"))
+    assert r.status_code == 200, r.text
