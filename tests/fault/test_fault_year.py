@@ -10,6 +10,7 @@ import json
 import random
 import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,16 @@ from fault_harness import (
     write_report,
 )
 from fault_proxy import TcpProxy
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from db.audit import verify_chain
 from db.engine import make_engine, migrate
-from domain.enums import TaskKind
+from db.models import Task, task_visible
+from db.models.base import table_of
+from domain.enums import TaskKind, TaskStatus
 
 pytestmark = pytest.mark.fault
 YEAR = 2031
@@ -120,12 +123,12 @@ class ApiProbe:
 
     def _claim_open_task(self) -> tuple[Any, ...]:
         """An open task the bots have not taken yet (marked as theirs so they leave it alone)."""
-        with self.engine.connect() as c:
+        t = table_of(Task)
+        with self.engine.connect() as c:  # a task written ahead of its date is refused until then
             rows = c.execute(
-                text(
-                    "SELECT id, kind, assignee_nip, subject_nip, period_index FROM task"
-                    " WHERE status = 'open' ORDER BY due_at DESC"
-                )
+                select(t.c.id, t.c.kind, t.c.assignee_nip, t.c.subject_nip, t.c.period_index)
+                .where(t.c.status == TaskStatus.OPEN.value, task_visible(datetime.now(UTC)))
+                .order_by(t.c.due_at.desc())
             ).all()
         fresh = [r for r in rows if r[0] not in self.bots.seen and r[0] not in self.bots.reserved]
         taken = [r for r in rows if r[0] not in self.bots.reserved]
@@ -183,8 +186,9 @@ class ApiProbe:
             retried = await in_flight
             if retried.status_code == 200 or "ditutup" not in retried.text:
                 break
-        self.bots.reserved.clear()  # whatever is still open goes back to the bots
-        self.bots.seen.difference_update({row[0], lost[0]})
+        # Whatever is still open goes back to the bots, including every task claimed and left.
+        self.bots.seen.difference_update(self.bots.reserved)
+        self.bots.reserved.clear()
         return {
             "task": row[0],
             "first": [first.status_code, first.json()],
