@@ -24,9 +24,10 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from db.directory import build_cycle_input, unit_with_descendants
+from db.directory import build_cycle_input, cycle_basis, unit_with_descendants
 from db.engine import session_scope
 from db.models import Employee
+from domain.errors import NotFound
 from domain.launch import LaunchFailure, LaunchScope, PageRequest, PageResult
 from domain.payloads import CycleInput, appraisal_workflow_id
 from infra.temporal import SA_UNIT, SA_YEAR
@@ -52,11 +53,17 @@ def read_page(session: Session, req: PageRequest) -> PageWork:
     if req.after is None:
         res.total = _count(session, req.scope)
     res.last_nip = nips[-1] if nips else None
-    # Two bulk reads fill the identity map, so build_cycle_input's per-row gets hit no database.
+    try:
+        basis = cycle_basis(session, year=req.year, now=req.calendar_start)
+    except NotFound as exc:  # the year is not open: every employee of the page fails with it
+        res.failures += [LaunchFailure(nip=nip, reason=str(exc)) for nip in nips]
+        return PageWork(res, [])
+    # Two bulk reads fill the identity map, so build_cycle_input's gets of the employee and their
+    # penilai hit no database. The session holds loaded rows only weakly: `held` keeps the
+    # penilai alive until the loop is done (without it, every get was a SELECT again).
     found = {e.nip: e for e in session.exec(select(Employee).where(col(Employee.nip).in_(nips)))}
     chain = {e.penilai_nip for e in found.values() if e.penilai_nip} - set(found)
-    if chain:
-        list(session.exec(select(Employee).where(col(Employee.nip).in_(chain))))
+    held = list(session.exec(select(Employee).where(col(Employee.nip).in_(chain)))) if chain else []
     inputs: list[CycleInput] = []
     for nip in nips:
         emp = found.get(nip)
@@ -68,10 +75,13 @@ def read_page(session: Session, req: PageRequest) -> PageWork:
             continue
         try:
             inputs.append(
-                build_cycle_input(session, year=req.year, nip=nip, now=req.calendar_start)
+                build_cycle_input(
+                    session, year=req.year, nip=nip, now=req.calendar_start, basis=basis
+                )
             )
         except Exception as exc:  # one bad record must not stop the city's launch
             res.failures.append(LaunchFailure(nip=nip, reason=str(exc) or type(exc).__name__))
+    del held
     return PageWork(res, inputs)
 
 

@@ -16,8 +16,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.launch import LaunchActivities, StartProgress
+from activities.launch import LaunchActivities, StartProgress, read_page
 from bench.synth import build_people, org_csv
+from db.directory import build_cycle_input
 from db.engine import make_engine, migrate, session_scope
 from db.models import Cycle, Employee
 from db.org_import import import_org_csv
@@ -143,3 +144,24 @@ async def test_launch_page_resumes_after_the_heartbeated_nip(temporal, city):
     for nip in people[:4]:  # never started again: the retry resumed after them
         with pytest.raises(Exception, match="not found"):
             await client.get_workflow_handle(appraisal_workflow_id(YEAR + 1, nip)).describe()
+
+
+def test_read_page_builds_the_same_inputs_as_one_by_one(city):
+    """The page read shares one policy and calendar and prefetches the rating chain; what it
+    builds is what build_cycle_input builds for each employee alone."""
+    now = datetime.now(UTC)
+    req = PageRequest(year=YEAR, scope=LaunchScope(), task_queue="q", calendar_start=now,
+                      after=None, limit=200, concurrency=1)  # fmt: skip
+    with session_scope(city) as s:
+        work = read_page(s, req)
+    assert len(work.inputs) + work.result.skipped_ended == 200
+    assert any(i.placement.atasan_penilai_nip for i in work.inputs)
+    with session_scope(city) as s:
+        alone = [build_cycle_input(s, year=YEAR, nip=i.nip, now=now) for i in work.inputs]
+    assert work.inputs == alone
+    closed = req.model_copy(update={"year": YEAR + 5})  # a year BKPP has not opened
+    with session_scope(city) as s:
+        none = read_page(s, closed)
+    assert none.inputs == []
+    assert len(none.result.failures) == 200
+    assert {f.reason for f in none.result.failures} == {f"siklus {YEAR + 5} belum dibuka"}
