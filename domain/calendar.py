@@ -150,7 +150,8 @@ def build_compressed_calendar(
     begin = start.astimezone(UTC)
 
     def at(dt: datetime) -> datetime:
-        # Linear map; timedelta arithmetic keeps microsecond precision without float drift.
-        return begin + (dt - origin) * target.total_seconds() / span.total_seconds()
+        # Linear map by the ratio (<= 1), rounded to the microsecond. Multiplying by the target's
+        # seconds first overflowed timedelta for any target longer than about 31 days.
+        return begin + (dt - origin) * (target / span)
 
     return _build(year, kind, at, span / target)
