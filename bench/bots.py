@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from db.models import Task, task_visible
 from domain.enums import TaskKind, TaskStatus
+from domain.payloads import appraisal_workflow_id
 
 FEEDBACK = "Pertahankan kinerja."
 URL = "https://drive.semarangkota.go.id/bukti/laporan.pdf"
@@ -115,6 +116,7 @@ class Bots:
     ) -> None:
         self.api, self.engine, self.token = api, engine, token
         self.year, self.jabatan, self.clients = year, jabatan, clients
+        self.prefix = appraisal_workflow_id(year, "")  # only this year's cycles
         self.queue: asyncio.Queue[OpenTask] = asyncio.Queue()
         self.seen: set[tuple[str, int]] = set()
         self.lat = Latencies()
@@ -133,6 +135,7 @@ class Bots:
         stmt = (
             select(*[col(c) for c in cols])
             .where(col(Task.status) == TaskStatus.OPEN, task_visible(datetime.now(UTC)))
+            .where(col(Task.workflow_id).startswith(self.prefix))
             .order_by(col(Task.created_at))
             .limit(5000)
         )

@@ -25,4 +25,7 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     assert set(result) >= KEYS
     assert result["n"] == 12
     assert result["started"] > 0
+    # the completion probe (a year apart, at rest) submitted and approved SKPs through the API
+    assert result["complete_probe_requests"] > 0
+    assert result["complete_probe_status_codes"].get("200") == result["complete_probe_requests"]
     assert "| figure |" in (tmp_path / "latest.md").read_text()
