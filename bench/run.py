@@ -421,7 +421,8 @@ async def completion_at_rest(
     res, _ = await follow_launch(api, bkpp, PROBE_YEAR, {"nips": nips}, "completion probe")
     started = res["started"]
     phase(
-        f"completion probe: {started} cycles of {PROBE_YEAR} started, failed: {res.get('failed', [])[:1]}"
+        f"completion probe: {started} cycles of {PROBE_YEAR} started, "
+        f"{res['failed_count']} failed {res.get('failed', [])[:1]}"
     )
     deadline = time.perf_counter() + 300
     while time.perf_counter() < deadline:  # every probe cycle's SKP draft task is written
