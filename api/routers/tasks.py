@@ -80,9 +80,15 @@ def list_tasks(
         stmt = stmt.where(Task.unit_code == unit)
     if subject_nip is not None:
         stmt = stmt.where(Task.subject_nip == subject_nip)
-    count = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    stmt = stmt.order_by(SORTS[sort], col(Task.id)).offset(page.offset).limit(page.size)
-    return TasksPublic(data=[TaskPublic.model_validate(t) for t in session.exec(stmt)], count=count)
+    rows = list(
+        session.exec(stmt.order_by(SORTS[sort], col(Task.id)).offset(page.offset).limit(page.size))
+    )
+    # A first page that is not full holds every match: no second query to count them.
+    if page.offset == 0 and len(rows) < page.size:
+        count = len(rows)
+    else:
+        count = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    return TasksPublic(data=[TaskPublic.model_validate(t) for t in rows], count=count)
 
 
 def _load(session: SessionDep, principal: Principal, task_id: str) -> Task:

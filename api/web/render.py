@@ -68,6 +68,12 @@ def tanggal(value: Any, with_time: bool = True) -> str:
     return f"{day} {local:%H.%M} WIB" if with_time else day
 
 
+def future(value: Any) -> bool:
+    """`{% if t.visible_from is future %}`: a time still ahead (a task written ahead)."""
+    dt = parse_dt(value)
+    return dt is not None and dt > datetime.now(UTC)
+
+
 def angka(value: Any) -> str:
     """A number the Indonesian way: 90 not 90.0, 2,5 not 2.5; anything else as text."""
     if isinstance(value, bool) or value is None:
@@ -92,6 +98,7 @@ TEMPLATES.env.filters["angka"] = angka
 TEMPLATES.env.filters["tahap"] = _label(STAGE_LABELS)
 TEMPLATES.env.filters["jenis_tugas"] = _label(KIND_LABELS)
 TEMPLATES.env.filters["peran"] = _label(ROLE_LABELS)
+TEMPLATES.env.tests["future"] = future
 TEMPLATES.env.filters["zip_self"] = lambda xs: [(x, x) for x in xs]
 
 

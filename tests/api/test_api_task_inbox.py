@@ -58,3 +58,14 @@ def _ids(client, auth, user: str, **params: str) -> set[str]:
 def test_inbox_and_readable_tasks(client, auth, tasks, user, inbox, readable):
     assert _ids(client, auth, user) == inbox
     assert _ids(client, auth, user, scope="all") == readable
+
+
+def test_task_pages_count_every_match(client, auth, tasks):
+    def page(n: int) -> tuple[int, int]:
+        r = client.get(
+            "/tasks", headers=auth("bkpp"), params={"scope": "all", "size": 3, "page": n}
+        )
+        assert r.status_code == 200, r.text
+        return len(r.json()["data"]), r.json()["count"]
+
+    assert [page(1), page(2), page(3)] == [(3, 4), (1, 4), (0, 4)]

@@ -72,6 +72,10 @@ def test_employee_drafts_penilai_returns_then_approves(new_page, skp_year, api):
 
     agus.goto(f"/saya/{skp_year}")
     expect(agus.get_by_text("Disetujui")).to_be_visible()
+    # The first period's report is written ahead: listed with its opening date, not yet a link.
+    ahead = agus.get_by_role("listitem").filter(has_text="Melaporkan realisasi Triwulan I")
+    expect(ahead).to_contain_text("dibuka")
+    expect(ahead.get_by_role("link")).to_have_count(0)
     shot(agus, "04-hasil-saya")
 
 
