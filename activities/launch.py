@@ -59,11 +59,13 @@ def read_page(session: Session, req: PageRequest) -> PageWork:
         res.failures += [LaunchFailure(nip=nip, reason=str(exc)) for nip in nips]
         return PageWork(res, [])
     # Two bulk reads fill the identity map, so build_cycle_input's gets of the employee and their
-    # penilai hit no database. The session holds loaded rows only weakly: `held` keeps the
-    # penilai alive until the loop is done (without it, every get was a SELECT again).
+    # penilai hit no database. The session holds loaded rows only weakly: `_held` keeps the
+    # penilai alive while the inputs are built (without it, every get was a SELECT again).
     found = {e.nip: e for e in session.exec(select(Employee).where(col(Employee.nip).in_(nips)))}
     chain = {e.penilai_nip for e in found.values() if e.penilai_nip} - set(found)
-    held = list(session.exec(select(Employee).where(col(Employee.nip).in_(chain)))) if chain else []
+    _held = (
+        list(session.exec(select(Employee).where(col(Employee.nip).in_(chain)))) if chain else []
+    )
     inputs: list[CycleInput] = []
     for nip in nips:
         emp = found.get(nip)
@@ -81,7 +83,6 @@ def read_page(session: Session, req: PageRequest) -> PageWork:
             )
         except Exception as exc:  # one bad record must not stop the city's launch
             res.failures.append(LaunchFailure(nip=nip, reason=str(exc) or type(exc).__name__))
-    del held
     return PageWork(res, inputs)
 
 

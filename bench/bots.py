@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 from sqlmodel import Session, col, select
 
 from db.models import Task, task_visible
@@ -73,6 +73,15 @@ def payload(
             return {"approve": True, "verified": True}
 
 
+def workable(year: int) -> tuple[ColumnElement[bool], ...]:
+    """Conditions for the tasks of `year`'s cycles that can be worked now: open and visible."""
+    return (
+        col(Task.status) == TaskStatus.OPEN,
+        task_visible(datetime.now(UTC)),
+        col(Task.workflow_id).startswith(appraisal_workflow_id(year, "")),
+    )
+
+
 @dataclass
 class Latencies:
     """Completion round trips in ms, with the status codes seen."""
@@ -116,7 +125,6 @@ class Bots:
     ) -> None:
         self.api, self.engine, self.token = api, engine, token
         self.year, self.jabatan, self.clients = year, jabatan, clients
-        self.prefix = appraisal_workflow_id(year, "")  # only this year's cycles
         self.queue: asyncio.Queue[OpenTask] = asyncio.Queue()
         self.seen: set[tuple[str, int]] = set()
         self.lat = Latencies()
@@ -134,8 +142,7 @@ class Bots:
         )
         stmt = (
             select(*[col(c) for c in cols])
-            .where(col(Task.status) == TaskStatus.OPEN, task_visible(datetime.now(UTC)))
-            .where(col(Task.workflow_id).startswith(self.prefix))
+            .where(*workable(self.year))
             .order_by(col(Task.created_at))
             .limit(5000)
         )

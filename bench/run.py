@@ -36,14 +36,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from api.security import mint_token
-from bench.bots import Bots, Latencies
+from bench.bots import Bots, Latencies, workable
 from bench.raw import RAW_QUEUE
 from bench.synth import build_people, org_csv
 from db.engine import make_engine, migrate, session_scope
-from db.models import CycleRecord, Employee, Task, User, task_visible
+from db.models import CycleRecord, Employee, Task, User
 from db.org_import import import_org_csv
-from domain.enums import TaskStatus
-from domain.payloads import appraisal_workflow_id
 from infra.devserver import dev_server_command
 from infra.temporal import connect
 from settings import Settings
@@ -388,12 +386,7 @@ async def follow_launch(
 def open_tasks(engine: Engine, year: int) -> int:
     """Open tasks of the cycles of `year` that can be worked now."""
     with Session(engine) as s:
-        stmt = (
-            select(func.count())
-            .select_from(Task)
-            .where(col(Task.status) == TaskStatus.OPEN, task_visible(datetime.now(UTC)))
-            .where(col(Task.workflow_id).startswith(appraisal_workflow_id(year, "")))
-        )
+        stmt = select(func.count()).select_from(Task).where(*workable(year))
         return int(s.exec(stmt).one())
 
 
