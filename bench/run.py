@@ -178,7 +178,8 @@ class Stack:
         self._spawn(
             "api",
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(self.aport), "--log-level", "warning", "--no-access-log"],
+             "--port", str(self.aport), "--log-level", "warning", "--no-access-log",
+             "--timeout-keep-alive", "75"],
         )  # fmt: skip
         async with httpx.AsyncClient(base_url=self.api_url) as api:
             for _ in range(600):

@@ -52,6 +52,10 @@ def api() -> None:
         port=settings.api_port,
         log_config=None,
         proxy_headers=True,
+        # Longer than any client's or load balancer's idle expiry (httpx 5 s, a typical LB 60 s):
+        # with uvicorn's default of 5 s, a client reusing an idle connection as the server closed
+        # it got a transport error (seen as two failed requests under 50 clients).
+        timeout_keep_alive=75,
     )
 
 

@@ -156,7 +156,8 @@ class FaultStack:
         self._spawn(
             "api",
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(self.aport), "--log-level", "warning", "--no-access-log"],
+             "--port", str(self.aport), "--log-level", "warning", "--no-access-log",
+             "--timeout-keep-alive", "75"],
         )  # fmt: skip
         async with httpx.AsyncClient(base_url=self.api_url, timeout=5) as api:
             for _ in range(600):
