@@ -166,15 +166,9 @@ class Stack:
             dev_server_command(db_file=db, host="127.0.0.1", port=self.tport, ui_port=None),
         )
         client = await self._connect()
+        self._spawn_worker()
         if self.launcher:
-            cycles, launch = (
-                {"KINERJA_WORKER_QUEUES": "cycles"},
-                {"KINERJA_WORKER_QUEUES": "launch"},
-            )
-            self._spawn("worker", [sys.executable, "-m", "bench.worker"], **cycles)
-            self._spawn("launcher", [sys.executable, "worker.py"], **launch)
-        else:
-            self._spawn("worker", [sys.executable, "-m", "bench.worker"])
+            self._spawn("launcher", [sys.executable, "worker.py"], KINERJA_WORKER_QUEUES="launch")
         self._spawn(
             "api",
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
@@ -213,6 +207,22 @@ class Stack:
 
     def cpu(self) -> dict[str, float]:
         return {name: cpu_seconds(p.pid) for name, p in self.procs.items()}
+
+    def pause_cycles(self) -> None:
+        """Stop the cycles' worker cleanly (SIGTERM: its polls end, nothing is left dispatched to
+        a frozen process), so that a launch measures the launcher and the server's starts alone."""
+        p = self.procs.pop("worker")
+        p.terminate()
+        p.wait(60)
+
+    def resume_cycles(self) -> None:
+        self._spawn_worker()
+
+    def _spawn_worker(self) -> None:
+        """The cycles' worker (with the raw baselines); only the cycles' queue when the launcher
+        has a process of its own."""
+        queues = {"KINERJA_WORKER_QUEUES": "cycles"} if self.launcher else {}
+        self._spawn("worker", [sys.executable, "-m", "bench.worker"], **queues)
 
     def stop(self) -> None:
         for name in ("api", "launcher", "worker", "temporal"):
@@ -522,6 +532,7 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
         "database": engine.dialect.name,
         "sandbox": not args.no_sandbox,
         "launch_process": args.launch_process,
+        "cycles_deferred": args.defer_cycles,
         "machine": machine(),
     }
     try:
@@ -586,10 +597,14 @@ async def measure(
     # year to run, the year is unhurried, so that nothing fires while the inbox is timed.
     minutes = UNHURRIED if args.skip_year else args.minutes or max(4.0, n / 250)
     await open_year(api, bkpp, YEAR, minutes)
+    if args.defer_cycles:  # the launcher alone: the cycles' first workflow tasks wait
+        await asyncio.to_thread(stack.pause_cycles)
     cpu0 = stack.cpu()
     res, launch_s = await follow_launch(
         api, bkpp, YEAR, {"everyone": True}, "launch (API -> LaunchCycleWorkflow)"
     )
+    if args.defer_cycles:
+        stack.resume_cycles()
     began = time.perf_counter() - launch_s
     phase(f"launched {res['started']} in {launch_s:.1f} s")
     out["launch_seconds"] = round(launch_s, 1)
@@ -611,11 +626,16 @@ async def measure(
     if args.skip_year:
         out["year_completed"] = None
         began_wait, settle_deadline = time.perf_counter(), time.perf_counter() + 1800
+        written = 0
         while time.perf_counter() < settle_deadline:
-            if await asyncio.to_thread(cycle_count, engine, closed=False) >= res["started"]:
+            written = await asyncio.to_thread(cycle_count, engine, closed=False)
+            if written >= res["started"]:
                 break
             await asyncio.sleep(2)
+        out["first_steps_written"] = written
         out["first_steps_settled_s"] = round(time.perf_counter() - began_wait, 1)
+        # what BKPP waits for: from the launch until every employee has their SKP task
+        out["launch_to_first_steps_s"] = round(launch_s + out["first_steps_settled_s"], 1)
         out.update(await inbox_at_rest(stack, api, who))
         phase(
             f"first steps of all cycles written {out['first_steps_settled_s']} s after the launch; "
@@ -700,6 +720,7 @@ TABLE = [
     ("inbox_p50_ms", "GET /tasks p50 at N, at rest (ms)", ""),
     ("inbox_p99_ms", "GET /tasks p99 at N, at rest (ms)", ""),
     ("inbox_under_launch_p99_ms", "GET /tasks p99 right after the launch (ms)", ""),
+    ("launch_to_first_steps_s", "launch until every cycle's first task is written (s)", ""),
     ("full_year_minutes", "compressed full year, wall (min)", ""),
     ("employee_years_per_minute", "employee-years per minute", ""),
     ("events_per_employee_year", "history events per employee-year", ""),
@@ -765,7 +786,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--skip-year", action="store_true", help="launch and inbox only, no compressed year"
     )
+    ap.add_argument(
+        "--defer-cycles",
+        action="store_true",
+        help="stop the cycles' worker during the launch, to measure the launcher alone "
+        "(needs --launch-process and --skip-year)",
+    )
     args = ap.parse_args(argv)
+    if args.defer_cycles and not (args.launch_process and args.skip_year):
+        ap.error("--defer-cycles needs --launch-process and --skip-year")
     work = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
     try:
         with database(work, args.pg) as url:
@@ -782,6 +811,7 @@ def main(argv: list[str] | None = None) -> int:
         + ("-launch" if args.skip_year else "")
         + ("-nosandbox" if args.no_sandbox else "")
         + ("-launchproc" if args.launch_process else "")
+        + ("-deferred" if args.defer_cycles else "")
     )
     for stem in ("latest", name):  # latest, and one file per size so runs can be compared
         (args.out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")

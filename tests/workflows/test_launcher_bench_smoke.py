@@ -29,3 +29,26 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     assert result["complete_probe_requests"] > 0
     assert result["complete_probe_status_codes"].get("200") == result["complete_probe_requests"]
     assert "| figure |" in (tmp_path / "latest.md").read_text()
+
+
+@pytest.mark.e2e
+def test_bench_launch_with_cycles_deferred(tmp_path: Path) -> None:
+    """--defer-cycles stops the cycles' worker for the launch and restarts it: every cycle the
+    launcher started still gets its first step written afterwards."""
+    cmd = [sys.executable, "-m", "bench.run", "--n", "12", "--skip-year", "--launch-process",
+           "--defer-cycles", "--probe", "4", "--clients", "4", "--out", str(tmp_path)]  # fmt: skip
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads((tmp_path / "latest.json").read_text())
+    assert result["cycles_deferred"] is True
+    assert result["started"] > 0
+    assert result["first_steps_written"] == result["started"]
+    assert (tmp_path / "n12-launch-launchproc-deferred.json").exists()
+
+
+def test_bench_refuses_deferral_without_a_launcher_process() -> None:
+    from bench.run import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--n", "12", "--skip-year", "--defer-cycles"])
+    assert exc.value.code == 2
