@@ -46,4 +46,5 @@ WORKDIR /var/lib/kinerja
 USER 10001:10001
 
 EXPOSE 8000
+# --timeout-keep-alive: infra.apiserver.KEEP_ALIVE_S
 CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000", "--timeout-keep-alive", "75"]

@@ -42,6 +42,7 @@ from bench.synth import build_people, org_csv
 from db.engine import make_engine, migrate, session_scope
 from db.models import CycleRecord, Employee, Task, User
 from db.org_import import import_org_csv
+from infra.apiserver import api_server_command
 from infra.devserver import dev_server_command
 from infra.temporal import connect
 from settings import Settings
@@ -166,15 +167,10 @@ class Stack:
             dev_server_command(db_file=db, host="127.0.0.1", port=self.tport, ui_port=None),
         )
         client = await self._connect()
-        self._spawn_worker()
+        self.start_cycles_worker()
         if self.launcher:
             self._spawn("launcher", [sys.executable, "worker.py"], KINERJA_WORKER_QUEUES="launch")
-        self._spawn(
-            "api",
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(self.aport), "--log-level", "warning", "--no-access-log",
-             "--timeout-keep-alive", "75"],
-        )  # fmt: skip
+        self._spawn("api", api_server_command(host="127.0.0.1", port=self.aport))
         async with httpx.AsyncClient(base_url=self.api_url) as api:
             for _ in range(600):
                 with suppress(httpx.HTTPError):
@@ -208,17 +204,14 @@ class Stack:
     def cpu(self) -> dict[str, float]:
         return {name: cpu_seconds(p.pid) for name, p in self.procs.items()}
 
-    def pause_cycles(self) -> None:
+    def stop_cycles_worker(self) -> None:
         """Stop the cycles' worker cleanly (SIGTERM: its polls end, nothing is left dispatched to
         a frozen process), so that a launch measures the launcher and the server's starts alone."""
         p = self.procs.pop("worker")
         p.terminate()
         p.wait(60)
 
-    def resume_cycles(self) -> None:
-        self._spawn_worker()
-
-    def _spawn_worker(self) -> None:
+    def start_cycles_worker(self) -> None:
         """The cycles' worker (with the raw baselines); only the cycles' queue when the launcher
         has a process of its own."""
         queues = {"KINERJA_WORKER_QUEUES": "cycles"} if self.launcher else {}
@@ -598,13 +591,13 @@ async def measure(
     minutes = UNHURRIED if args.skip_year else args.minutes or max(4.0, n / 250)
     await open_year(api, bkpp, YEAR, minutes)
     if args.defer_cycles:  # the launcher alone: the cycles' first workflow tasks wait
-        await asyncio.to_thread(stack.pause_cycles)
+        await asyncio.to_thread(stack.stop_cycles_worker)
     cpu0 = stack.cpu()
     res, launch_s = await follow_launch(
         api, bkpp, YEAR, {"everyone": True}, "launch (API -> LaunchCycleWorkflow)"
     )
     if args.defer_cycles:
-        stack.resume_cycles()
+        stack.start_cycles_worker()
     began = time.perf_counter() - launch_s
     phase(f"launched {res['started']} in {launch_s:.1f} s")
     out["launch_seconds"] = round(launch_s, 1)

@@ -45,6 +45,8 @@ def api() -> None:
     """Serve the API (and web pages) with uvicorn."""
     import uvicorn
 
+    from infra.apiserver import KEEP_ALIVE_S
+
     settings = get_settings()
     uvicorn.run(
         "api.main:app",
@@ -52,10 +54,7 @@ def api() -> None:
         port=settings.api_port,
         log_config=None,
         proxy_headers=True,
-        # Longer than any client's or load balancer's idle expiry (httpx 5 s, a typical LB 60 s):
-        # with uvicorn's default of 5 s, a client reusing an idle connection as the server closed
-        # it got a transport error (seen as two failed requests under 50 clients).
-        timeout_keep_alive=75,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
 
 

@@ -347,3 +347,13 @@ def test_checks_catch_a_broken_copy(doc: Doc, mutate: Callable[[Doc], None], exp
     # Round-trip through YAML text, as a hand-edited file would be read.
     found = problems_of(load(yaml.safe_dump(broken)))
     assert any(expected in problem for problem in found), found
+
+
+def test_api_keep_alive_matches_every_other_start(doc: Doc) -> None:
+    """The image and the compose stack serve the API with infra.apiserver's keep-alive."""
+    from infra.apiserver import KEEP_ALIVE_S
+
+    compose_cmd = doc["services"]["api"]["command"]
+    assert compose_cmd[compose_cmd.index("--timeout-keep-alive") + 1] == str(KEEP_ALIVE_S)
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f'"--timeout-keep-alive", "{KEEP_ALIVE_S}"' in dockerfile

@@ -32,6 +32,7 @@ from db.models import Cycle, Employee, User
 from db.org_import import import_org_csv
 from domain.enums import CalendarKind, JenisJabatan, TaskKind
 from domain.payloads import appraisal_workflow_id
+from infra.apiserver import api_server_command
 from infra.devserver import dev_server_command
 from infra.temporal import connect
 from settings import Settings
@@ -153,12 +154,7 @@ class FaultStack:
         self._stop("worker", signal.SIGKILL)
 
     async def start_api(self) -> None:
-        self._spawn(
-            "api",
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-             "--port", str(self.aport), "--log-level", "warning", "--no-access-log",
-             "--timeout-keep-alive", "75"],
-        )  # fmt: skip
+        self._spawn("api", api_server_command(host="127.0.0.1", port=self.aport))
         async with httpx.AsyncClient(base_url=self.api_url, timeout=5) as api:
             for _ in range(600):
                 with contextlib.suppress(httpx.HTTPError):
