@@ -52,3 +52,19 @@ def test_bench_refuses_deferral_without_a_launcher_process() -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--n", "12", "--skip-year", "--defer-cycles"])
     assert exc.value.code == 2
+
+
+@pytest.mark.e2e
+def test_bench_shapes_writes_every_step_once_in_each_shape(tmp_path: Path) -> None:
+    """bench.shapes runs its three ways of recording an action's step on a real dev server: every
+    step is written exactly once, and the shape without an activity has fewer history events."""
+    cmd = [sys.executable, "-m", "bench.shapes", "--rounds", "1", "--actions", "2",
+           "--clients", "2", "--out", str(tmp_path)]  # fmt: skip
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads((tmp_path / "shapes.json").read_text())
+    assert result["steps_written"] == result["steps_expected"] == 4 + 3 * 2 * 2
+    for shape in ("activity", "local", "return"):
+        assert set(result[shape]) >= {"p99_ms", "server_cpu_ms", "events_per_action"}
+    assert result["activity"]["events_per_action"] > result["return"]["events_per_action"]
+    assert "| return |" in (tmp_path / "shapes.md").read_text()
