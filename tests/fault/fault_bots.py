@@ -53,6 +53,7 @@ class Bots:
         self.completed = 0
         self.rng = random.Random(6)
         self.reserved: set[str] = set()  # tasks the test completes itself
+        self.attempted: set[str] = set()  # tasks a bot has sent a completion for
         self.crashes: list[str] = []
         self.refused: dict[str, int] = {}  # task id -> 4xx answers: a fresh key after each
 
@@ -97,6 +98,7 @@ class Bots:
                 continue
             if tid in self.reserved:
                 continue
+            self.attempted.add(tid)  # no await since the check: the probe cannot slip in between
             try:
                 await self._complete(tid, kind, assignee, subject, period)
             except Exception as exc:  # a bug in the bot: reported, and the others go on

@@ -121,7 +121,7 @@ class ApiProbe:
                 await asyncio.sleep(1)
         return {"answers": codes, "slowest_s": round(worst, 2)}
 
-    def _claim_open_task(self) -> tuple[Any, ...]:
+    def _claim_open_task(self, last_resort: bool = False) -> tuple[Any, ...]:
         """An open task the bots have not taken yet (marked as theirs so they leave it alone)."""
         t = table_of(Task)
         with self.engine.connect() as c:  # a task written ahead of its date is refused until then
@@ -131,7 +131,13 @@ class ApiProbe:
                 .order_by(t.c.due_at.desc())
             ).all()
         fresh = [r for r in rows if r[0] not in self.bots.seen and r[0] not in self.bots.reserved]
-        taken = [r for r in rows if r[0] not in self.bots.reserved]
+        # Queued for a bot but not sent: the bot skips it once reserved. A task a bot has sent
+        # may be done in the workflow before its step reaches the database, and would answer 409.
+        taken = [
+            r
+            for r in rows
+            if r[0] not in self.bots.reserved and (last_resort or r[0] not in self.bots.attempted)
+        ]
         if not (fresh or taken):
             raise AssertionError("no open task left for the idempotency check")
         row = (fresh or taken)[0]
@@ -144,7 +150,7 @@ class ApiProbe:
                 return self._claim_open_task()
             except AssertionError:
                 await asyncio.sleep(0.5)
-        return self._claim_open_task()
+        return self._claim_open_task(last_resort=True)
 
     async def _post(self, row: tuple[Any, ...], key: str) -> httpx.Response:
         tid, kind, assignee, subject, period = row
