@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
@@ -48,6 +49,20 @@ class StorageActivities:
 
     @activity.defn(name="record_step")
     def record_step(self, rec: StepRecord) -> StepOutcome:
+        """Apply one step idempotently, after the returned steps it carries (`prior`)."""
+        self.write_steps(rec.prior)
+        return self._write(rec)
+
+    def write_steps(self, steps: list[StepRecord]) -> None:
+        """Write steps a completion's update returned, in order; one already written is skipped.
+
+        The API calls this before it answers a completion, the step activity for what the API
+        may have missed (STEPS_RETURNED_BY_UPDATE in workflows/desk.py).
+        """
+        for step in steps:
+            self._write(step)
+
+    def _write(self, rec: StepRecord) -> StepOutcome:
         """Apply one step idempotently: the audit key "{workflow_id}/{step}" marks it as written."""
         key = f"{rec.workflow_id}/{rec.step}"
         with self._sqlite_lock:
@@ -75,9 +90,20 @@ class StorageActivities:
                     if event is None:  # a concurrent retry got there first: roll ours back
                         raise _AlreadyWritten
                     return StepOutcome(applied=True, org_predikat=self._org(s, rec), step=rec.step)
+            except IntegrityError:
+                # Another writer of the same step (the API and a step activity both write a
+                # returned step) inserted its task rows first and committed: ours is rolled back.
+                if not self._written(key):
+                    raise
             except _AlreadyWritten:
-                with session_scope(self.engine) as s:
-                    return StepOutcome(applied=False, org_predikat=self._org(s, rec), step=rec.step)
+                pass
+            with session_scope(self.engine) as s:
+                return StepOutcome(applied=False, org_predikat=self._org(s, rec), step=rec.step)
+
+    def _written(self, key: str) -> bool:
+        audit = table_of(AuditEvent)
+        with self.engine.connect() as c:
+            return c.execute(select(audit.c.id).where(audit.c.key == key)).first() is not None
 
     # ---- parts -------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Human actions as Temporal Updates, and the translation of refusals into API errors."""
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -69,14 +70,20 @@ async def send_update(
     result_type: type[R],
     *,
     update_id: str | None = None,
+    on_refusal: Callable[[ApplicationError], Awaitable[None]] | None = None,
 ) -> R:
-    """Run an update to completion and return its result, or raise the translated ApiError."""
+    """Run an update to completion and return its result, or raise the translated ApiError.
+
+    `on_refusal` sees a refusal first (a completion's refusal may carry steps to write).
+    """
     client = await gateway.client()
     handle = client.get_workflow_handle(workflow_id)
     try:
         result: R = await handle.execute_update(update, arg, id=update_id, result_type=result_type)
         return result
     except WorkflowUpdateFailedError as exc:
+        if on_refusal is not None and isinstance(exc.cause, ApplicationError):
+            await on_refusal(exc.cause)
         raise refusal_to_api(exc) from exc
     except WorkflowUpdateRPCTimeoutOrCancelledError as exc:
         raise ApiError(504, "timeout", "Temporal tidak menjawab tepat waktu; coba lagi") from exc

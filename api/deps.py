@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from activities.storage import StorageActivities
 from api.errors import unauthorized
 from api.security import OidcVerifier, TokenClaims, TokenError, decode_local
 from api.temporal import TemporalGateway
@@ -63,9 +64,16 @@ def get_temporal(request: Request) -> TemporalGateway:
     return gateway
 
 
+def get_step_writer(request: Request) -> StorageActivities:
+    """Writes the steps a completion's update returns, with the worker's code."""
+    writer: StorageActivities = request.app.state.step_writer
+    return writer
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TemporalDep = Annotated[TemporalGateway, Depends(get_temporal)]
+StepWriterDep = Annotated[StorageActivities, Depends(get_step_writer)]
 
 
 def _claims(request: Request, settings: Settings, token: str) -> TokenClaims:

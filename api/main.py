@@ -7,6 +7,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from activities.storage import StorageActivities
 from api.bodylimit import BodySizeLimit
 from api.errors import install_error_handlers
 from api.ratelimit import TokenBucket
@@ -45,6 +46,8 @@ def create_app(
         app.state.temporal = temporal or TemporalGateway(
             lambda: connect(cfg.temporal_address, cfg.temporal_namespace)
         )
+        # Writes the steps a completion's update returns (STEPS_RETURNED_BY_UPDATE).
+        app.state.step_writer = StorageActivities(app.state.engine, cfg.notify_channel)
         app.state.feedback_limiter = TokenBucket(capacity=5, refill_per_second=5 / 60)
         log.info("api started", temporal=cfg.temporal_address)
         try:

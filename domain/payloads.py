@@ -1,5 +1,6 @@
 """Models that cross Temporal: workflow inputs, update payloads, step records and results."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -169,6 +170,9 @@ class TaskCompleted(Frozen):
     stage: Stage
     next_task_ids: list[str] = Field(default_factory=list)
     message: str = ""
+    # Steps the caller writes before it answers, in order (STEPS_RETURNED_BY_UPDATE): the step
+    # this completion decided and any earlier returned step not yet known to be written.
+    steps: list["StepRecord"] = Field(default_factory=list)
 
 
 class Transfer(Frozen):
@@ -352,6 +356,21 @@ class StepRecord(Frozen):
     training: TrainingSpec | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     want_org_predikat: str | None = None  # unit code whose org predikat the step should return
+    # Steps an update returned that may not be written yet: written first, in order, each once.
+    prior: list["StepRecord"] = Field(default_factory=list)
+
+
+TaskCompleted.model_rebuild()
+
+# Key in the details of a completion's Conflict refusal: returned steps not known to be written,
+# for the API to write before it answers 409 (a repeat after a lost write heals the record).
+UNWRITTEN_STEPS = "unwritten_steps"
+
+
+def unwritten_steps(details: Sequence[Any]) -> list[StepRecord]:
+    """The steps a refusal carries (its details as decoded by the client), or none."""
+    found = [d[UNWRITTEN_STEPS] for d in details if isinstance(d, dict) and UNWRITTEN_STEPS in d]
+    return [StepRecord.model_validate(r) for r in (found[0] if found else [])]
 
 
 class StepOutcome(Frozen):

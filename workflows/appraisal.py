@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.predikat import hasil_kerja_allowed, predikat_from_ratings
     from domain.skp import Skp
     from domain.tpp import tpp_share_for_predikat
-    from workflows.desk import CycleEnded, Desk, OpenTask, refuse
+    from workflows.desk import CycleEnded, Desk, OpenTask, refuse, since
     from workflows.training_plan import plan_training
 
 HR_ROLES = (Role.BKPP, Role.ADMIN)
@@ -290,7 +290,7 @@ class AppraisalCycleWorkflow:
 
     def _preopen(self) -> list[OpenTask]:
         """The next period's realisation task, to be written now and visible from its end."""
-        self.preopening = workflow.patched(PREOPEN_PERIODS)
+        self.preopening = since(PREOPEN_PERIODS)
         if not self.preopening or self.needs_new_skp:
             return []  # (a transfer: the report waits for the new post's SKP)
         rated = {p.index for p in self.periods}
@@ -631,7 +631,7 @@ class AppraisalCycleWorkflow:
         chain = (
             [self.placement.penilai_nip] if employee_task else [self.placement.atasan_penilai_nip]
         )
-        if workflow.patched(ESCALATION_LADDER_2):
+        if since(ESCALATION_LADDER_2):
             # A BKPP task overdue stays with BKPP (a notice), not the atasan below it; nobody
             # escalates to themselves.
             chain = [] if assignee is None else [n for n in chain if n != assignee]
@@ -686,11 +686,15 @@ class AppraisalCycleWorkflow:
 
     @workflow.update(name="complete_task")
     async def complete_task(self, c: TaskCompletion) -> TaskCompleted:
-        """Complete a task; returns once the step is written, with the new stage."""
+        """Complete a task; returns once the step is decided, with the new stage.
+
+        The step comes back in `steps` for the caller to write when it closes this task and opens
+        the next (STEPS_RETURNED_BY_UPDATE); otherwise an activity has written it already.
+        """
         task, payload = self.desk.check_completion(c)
         if task.done:  # two completions accepted in one workflow task: the second loses
             raise refuse("Conflict", "tugas sudah diselesaikan")
-        task.done, task.result, task.by = True, payload, c.actor.username
+        self.desk.accept(task, payload, c.actor.username)
         before = set(self.desk.tasks)
         await workflow.wait_condition(lambda: task.persisted or self.desk.ended is not None)
         opened = [t for t in self.desk.tasks if t not in before]
@@ -699,6 +703,7 @@ class AppraisalCycleWorkflow:
             stage=self.stage,
             next_task_ids=opened,
             message=f"{task.spec.title}: selesai",
+            steps=self.desk.steps_to_write(),
         )
 
     @complete_task.validator

@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.enums import Role, TaskKind, TaskStatus
     from domain.payloads import (
         TASK_PAYLOADS,
+        UNWRITTEN_STEPS,
         CycleSnapshot,
         NotificationSpec,
         StepOutcome,
@@ -40,6 +41,29 @@ TIMER_STEPS_AS_ACTIVITIES = "timer-steps-as-activities"
 # worker and whose update the server then did not deliver again, so the database said "done"
 # while the workflow still waited for it.
 ALL_STEPS_AS_ACTIVITIES = "all-steps-as-activities"
+# From this patch on a step decided by a completion, which closes the completed task and opens the
+# next one, is not written by an activity: the update returns it and its caller (the API) writes
+# it before it answers. That saves the activity's three events, a workflow task and a round trip
+# per human action (bench.shapes). Until the workflow knows such a step is in the database it
+# keeps it, returns it again with later completions and hands it to its next step activity,
+# which writes it first. It knows the step is written once a task opened by it (or by a later
+# step) is completed, since the API completes only tasks it reads from the database.
+STEPS_RETURNED_BY_UPDATE = "steps-returned-by-update"
+NEWEST_PATCH = STEPS_RETURNED_BY_UPDATE
+
+
+def since(patch_id: str) -> bool:
+    """`workflow.patched(patch_id)` with one marker per run instead of one per patch.
+
+    A run that has the newest patch has every older one too, so only that marker is written
+    (each marker costs two history events: the marker and an upsert of TemporalChangeVersion).
+    A run begun before the newest patch finds no marker for it at its first patch check, and
+    that answer holds for the rest of the run (the SDK memoizes it): it keeps looking up the
+    older markers it has, and keeps the shape it was started with.
+    """
+    return workflow.patched(NEWEST_PATCH) or workflow.patched(patch_id)
+
+
 STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
@@ -65,6 +89,8 @@ class OpenTask:
     persisted: bool = False
     result: BaseModel | None = None
     by: str | None = None
+    by_update: bool = False  # completed by a `complete_task` update whose handler awaits the step
+    opened_seq: int = 0  # the Desk's count of the step that opened it
 
     def ref(self) -> TaskRef:
         return TaskRef(
@@ -123,6 +149,9 @@ class Desk:
         self._seq: dict[str, int] = {}
         self._chain: dict[str, list[str]] = {}  # task id -> escalation ladder after the assignee
         self.closed: set[str] = set()  # completed or cancelled task ids, to answer 409
+        self.seq = 0  # steps recorded by this run, in order
+        # Returned steps (STEPS_RETURNED_BY_UPDATE) not known to be written yet, oldest first.
+        self.unwritten: list[tuple[int, StepRecord]] = []
 
     # ---- persistence -------------------------------------------------------------------
 
@@ -187,11 +216,21 @@ class Desk:
             notifications=list(notify or []),
             **extra,
         )
+        self.seq += 1
+        seq = self.seq
         # Known before the write: a regular activity's rows are visible before its result comes
         # back in a later workflow task, and a completion arriving first must find the task.
         for t in open_tasks or []:
             self.tasks[t.spec.id] = t
-        regular = durable or workflow.patched(ALL_STEPS_AS_ACTIVITIES)
+            t.opened_seq = seq
+        if self._returnable(close, open_tasks, cancel, reassign, record):
+            self.unwritten.append((seq, record))
+            self._closed([*(close or [])])
+            return StepOutcome(applied=True, step=step)
+        prior = [r for _, r in self.unwritten]
+        if prior:
+            record = record.model_copy(update={"prior": prior})
+        regular = durable or since(ALL_STEPS_AS_ACTIVITIES)
         run = workflow.execute_activity if regular else workflow.execute_local_activity
         outcome: StepOutcome = await run(
             RECORD_STEP,
@@ -200,11 +239,53 @@ class Desk:
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=STEP_RETRY,
         )
-        for t in [*(close or []), *(cancel or [])]:
+        handed = {id(r) for r in prior}  # written now, with this step
+        self.unwritten = [(n, r) for n, r in self.unwritten if id(r) not in handed]
+        self._closed([*(close or []), *(cancel or [])])
+        return outcome
+
+    def _returnable(
+        self,
+        close: list[OpenTask] | None,
+        open_tasks: list[OpenTask] | None,
+        cancel: list[OpenTask] | None,
+        reassign: list[OpenTask] | None,
+        record: StepRecord,
+    ) -> bool:
+        """Whether the completion's update returns this step for its caller to write.
+
+        Only a step that closes tasks completed by updates and opens the next task: the run goes
+        on waiting for that task, so a step its caller failed to write is written by the next
+        step activity at the latest. A step whose outcome the workflow reads stays an activity.
+        """
+        return (
+            bool(close and open_tasks)
+            and all(t.by_update for t in close or [])
+            and not (cancel or reassign)
+            and record.want_org_predikat is None
+            and since(STEPS_RETURNED_BY_UPDATE)
+        )
+
+    def _closed(self, tasks: list[OpenTask]) -> None:
+        for t in tasks:
             t.persisted = True
             self.tasks.pop(t.spec.id, None)
             self.closed.add(t.spec.id)
-        return outcome
+
+    # ---- completions by update ---------------------------------------------------------
+
+    def accept(self, task: OpenTask, payload: BaseModel, by: str) -> None:
+        """Mark a task completed by an update; what its opening step wrote is now known written.
+
+        The API completes only a task it read from the database, so the step that opened it and
+        every step before it (each writer writes the returned ones in order) are there.
+        """
+        task.done, task.result, task.by, task.by_update = True, payload, by, True
+        self.unwritten = [(n, r) for n, r in self.unwritten if n > task.opened_seq]
+
+    def steps_to_write(self) -> list[StepRecord]:
+        """Returned steps for the update's caller to write, oldest first (each write idempotent)."""
+        return [r for _, r in self.unwritten]
 
     # ---- task lifecycle ----------------------------------------------------------------
 
@@ -224,7 +305,16 @@ class Desk:
         """Validator core: the task is open, the actor may complete it, the payload parses."""
         task = self.tasks.get(c.task_id)
         if c.task_id in self.closed:
-            raise refuse("Conflict", "tugas sudah ditutup")
+            # A repeat of a completion whose caller did not write the returned step (its API died,
+            # or the database was down): the refusal carries the step, so the retry writes it.
+            unwritten = [r.model_dump(mode="json") for r in self.steps_to_write()]
+            raise ApplicationError(
+                "tugas sudah ditutup",
+                [],
+                {UNWRITTEN_STEPS: unwritten} if unwritten else {},
+                type="Conflict",
+                non_retryable=True,
+            )
         if task is None:
             raise refuse("NotFound", f"tugas {c.task_id} tidak ada atau sudah ditutup")
         if task.done:
@@ -301,7 +391,7 @@ class Desk:
     @staticmethod
     def timer_steps_durable() -> bool:
         """Whether this run writes timer-decided steps as regular activities (a patch)."""
-        return workflow.patched(TIMER_STEPS_AS_ACTIVITIES)
+        return since(TIMER_STEPS_AS_ACTIVITIES)
 
     def _next_action(self, task: OpenTask, now: datetime) -> tuple[datetime | None, Any]:
         opens = task.spec.visible_from

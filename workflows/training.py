@@ -168,13 +168,14 @@ class TrainingWorkflow:
         task, payload = self.desk.check_completion(c)
         if task.done:
             raise refuse("Conflict", "tugas sudah diselesaikan")
-        task.done, task.result, task.by = True, payload, c.actor.username
+        self.desk.accept(task, payload, c.actor.username)
         await workflow.wait_condition(lambda: task.persisted)
         return TaskCompleted(
             task_id=c.task_id,
             stage=Stage.PELAKSANAAN,
             next_task_ids=list(self.desk.tasks),
             message=self.status,
+            steps=self.desk.steps_to_write(),
         )
 
     @complete_task.validator

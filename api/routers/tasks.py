@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
+from temporalio.exceptions import ApplicationError
 
+from activities.storage import StorageActivities
 from api import idempotency
 from api.actions import send_update
 from api.authz import can_act_on_task, can_read_task, task_read_filter
-from api.deps import CurrentUser, Principal, SessionDep, TemporalDep
+from api.deps import CurrentUser, Principal, SessionDep, StepWriterDep, TemporalDep
 from api.errors import ApiError, forbidden, nested_validation_error, not_found
 from api.pagination import PageDep
 from api.schemas.common import ERRORS
@@ -27,7 +29,7 @@ from api.schemas.tasks import (
 )
 from db.models import Task, task_visible
 from domain.enums import Role, TaskKind, TaskStatus
-from domain.payloads import TASK_PAYLOADS, TaskCompleted, TaskCompletion
+from domain.payloads import TASK_PAYLOADS, TaskCompleted, TaskCompletion, unwritten_steps
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 
@@ -121,6 +123,7 @@ async def complete_task(
     session: SessionDep,
     principal: CurrentUser,
     temporal: TemporalDep,
+    writer: StepWriterDep,
     body: Annotated[TaskComplete, Body(openapi_examples=TASK_EXAMPLES)],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
@@ -144,8 +147,13 @@ async def complete_task(
     # update exhausted the pool under 20 concurrent clients (the bench saw 500s).
     session.commit()
     try:
-        result = await _complete(task, principal, temporal, body, idempotency_key)
-        status, payload = 200, result.model_dump(mode="json")
+        result = await _complete(task, principal, temporal, writer, body, idempotency_key)
+        # The step the completion decided, written before the answer (STEPS_RETURNED_BY_UPDATE).
+        # If this fails the client's retry with the same key gets the same steps back to write;
+        # otherwise the workflow's next step activity writes them.
+        if result.steps:
+            await run_in_threadpool(writer.write_steps, result.steps)
+        status, payload = 200, result.model_dump(mode="json", exclude={"steps"})
     except ApiError as exc:
         if not idempotency_key or exc.status >= 500:
             raise
@@ -168,7 +176,12 @@ async def complete_task(
 
 
 async def _complete(
-    task: Task, principal: Principal, temporal: TemporalDep, body: TaskComplete, key: str | None
+    task: Task,
+    principal: Principal,
+    temporal: TemporalDep,
+    writer: StorageActivities,
+    body: TaskComplete,
+    key: str | None,
 ) -> TaskCompleted:
     # With an Idempotency-Key the workflow decides: a repeat whose first answer was lost (API
     # died after the update) gets that answer back, as Temporal dedupes the update id; another
@@ -194,4 +207,13 @@ async def _complete(
         completion,
         TaskCompleted,
         update_id=idempotency.update_id(principal.username, key) if key else None,
+        on_refusal=lambda err: _write_carried(writer, err),
     )
+
+
+async def _write_carried(writer: StorageActivities, refusal: ApplicationError) -> None:
+    """A task already closed whose step the workflow returned but never saw written: write it
+    now, so the repeat heals the record before it answers 409."""
+    steps = unwritten_steps(refusal.details)
+    if steps:
+        await run_in_threadpool(writer.write_steps, steps)

@@ -12,6 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from api.temporal import TemporalGateway
+from domain.enums import Role
+from domain.payloads import Actor, TaskCompleted, TaskCompletion, appraisal_workflow_id
 from infra.temporal import SEARCH_ATTRIBUTES
 from worker import build_worker
 
@@ -42,7 +44,14 @@ SKP = {
 
 
 @pytest_asyncio.fixture
-async def real_api(settings, sqlite_engine):
+async def real_api(real_stack):
+    api, _ = real_stack
+    return api
+
+
+@pytest_asyncio.fixture
+async def real_stack(settings, sqlite_engine):
+    """The API client and the Temporal client of one stack (the worker runs the real code)."""
     settings.task_queue = QUEUE
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL),
@@ -54,7 +63,7 @@ async def real_api(settings, sqlite_engine):
         async with build_worker(env.client, settings, pool), app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
-                yield c
+                yield c, env.client
     await env.shutdown()
 
 
@@ -122,3 +131,39 @@ async def test_reimport_with_a_new_penilai_moves_the_running_cycle(real_api, aut
         await asyncio.sleep(0.1)
     assert record["penilai_nip"] == ORG.penilai_b
     assert record["unit_code"] == "PUSK"
+
+
+async def test_a_repeat_writes_the_step_a_lost_answer_left_unwritten(real_stack, auth):
+    """The update reached the workflow but its caller died before writing the step it returned:
+    the task still shows open; the user's repeat is refused (409) and writes the step first."""
+    api, client = real_stack
+    body = {"year": 2034, "compressed_minutes": 120}
+    assert (await api.post("/cycles", json=body, headers=auth("bkpp"))).status_code == 201
+    r = await api.post("/cycles/2034/launch", json={"nips": [ORG.pegawai_a1]}, headers=auth("bkpp"))
+    assert r.json()["started"] == 1, r.text
+    draft = await _task(api, auth, "pegawai_a1", "skp_draft")
+    payload = {"skp": {**SKP["skp"], "year": 2034}}
+    actor = Actor(nip=ORG.pegawai_a1, roles=[Role.PEGAWAI], username="pegawai_a1")
+    handle = client.get_workflow_handle(appraisal_workflow_id(2034, ORG.pegawai_a1))
+    lost = await handle.execute_update(
+        "complete_task",
+        TaskCompletion(task_id=draft["id"], actor=actor, payload=payload),
+        result_type=TaskCompleted,
+    )
+    assert [s.step for s in lost.steps] == ["skp1/submitted1"]
+    task_url = f"/tasks/{draft['id']}"
+    assert (await api.get(task_url, headers=auth("pegawai_a1"))).json()["status"] == "open"
+    assert not (await api.get("/tasks", headers=auth("penilai_a"))).json()["count"]
+    r = await api.post(
+        f"{task_url}/complete", json={"payload": payload}, headers=auth("pegawai_a1")
+    )
+    assert r.status_code == 409, r.text
+    done = (await api.get(task_url, headers=auth("pegawai_a1"))).json()
+    assert (done["status"], done["completed_by"]) == ("completed", "pegawai_a1")
+    approval = await _task(api, auth, "penilai_a", "skp_approval")
+    r = await api.post(
+        f"/tasks/{approval['id']}/complete",
+        json={"payload": {"approve": True}},
+        headers=auth("penilai_a"),
+    )
+    assert r.status_code == 200, r.text

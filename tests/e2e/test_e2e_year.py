@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.archive import HistoryArchiver
 from activities.notify import LogChannel, OutboxDispatcher
+from activities.storage import StorageActivities
 from db.audit import verify_chain
 from db.directory import build_cycle_input
 from db.engine import session_scope
@@ -56,8 +57,11 @@ def payload_for(task: Task, employee: Employee) -> dict[str, Any]:
     return dict(DEFAULTS[task.kind])
 
 
-async def bots(client: Client, engine: Engine, stop: asyncio.Event) -> int:
-    """Everyone works their inbox straight from the read model the API serves."""
+async def bots(
+    client: Client, engine: Engine, writer: StorageActivities, stop: asyncio.Event
+) -> int:
+    """Everyone works their inbox straight from the read model the API serves, and writes the
+    step each completion returns with the code the API uses."""
     done = 0
 
     async def work(task: Task, employee: Employee) -> int:
@@ -71,13 +75,14 @@ async def bots(client: Client, engine: Engine, stop: asyncio.Event) -> int:
             else Actor(nip=None, roles=[Role.BKPP], username="bkpp")
         )
         try:
-            await client.get_workflow_handle(task.workflow_id).execute_update(
+            answer = await client.get_workflow_handle(task.workflow_id).execute_update(
                 "complete_task",
                 TaskCompletion(task_id=task.id, actor=actor, payload=payload_for(task, employee)),
                 result_type=TaskCompleted,
             )
         except WorkflowUpdateFailedError:
             return 0  # escalated or closed meanwhile: the next poll sees the new assignee
+        await asyncio.to_thread(writer.write_steps, answer.steps)
         return 1
 
     while not stop.is_set():
@@ -146,7 +151,8 @@ async def test_compressed_year_for_the_demo_city(engine: Engine, db_url: str, tm
                     for inp in inputs
                 ]
                 stop = asyncio.Event()
-                worker_bots = asyncio.create_task(bots(env.client, engine, stop))
+                writer = StorageActivities(engine, settings.notify_channel)
+                worker_bots = asyncio.create_task(bots(env.client, engine, writer, stop))
                 results = await asyncio.wait_for(
                     asyncio.gather(*(h.result() for h in handles)), timeout=240
                 )

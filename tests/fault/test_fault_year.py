@@ -206,13 +206,14 @@ class ApiProbe:
 
 
 async def history_steps(client: Client, wf_ids: list[str]) -> dict[str, list[str]]:
-    """Steps each workflow's history records: local activity markers and completed activities."""
+    """Steps each workflow's history records: local activity markers, completed activities and
+    the steps completions' updates returned (one step returned again counts once)."""
     sem = asyncio.Semaphore(16)
 
     async def one(wf_id: str) -> tuple[str, list[str]]:
         async with sem:
             history = await client.get_workflow_handle(wf_id).fetch_history()
-        steps = []
+        steps, returned = [], set()
         for e in history.events:
             if (
                 e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
@@ -221,10 +222,16 @@ async def history_steps(client: Client, wf_ids: list[str]) -> dict[str, list[str
                 payload = e.marker_recorded_event_attributes.details["result"].payloads[0]
             elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
                 payload = e.activity_task_completed_event_attributes.result.payloads[0]
+            elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+                outcome = e.workflow_execution_update_completed_event_attributes.outcome
+                if outcome.HasField("success"):
+                    answer = json.loads(outcome.success.payloads[0].data)
+                    returned |= {f"{wf_id}/{r['step']}" for r in answer.get("steps", [])}
+                continue
             else:
                 continue
             steps.append(f"{wf_id}/{json.loads(payload.data)['step']}")
-        return wf_id, steps
+        return wf_id, steps + sorted(returned - set(steps))
 
     return dict(await asyncio.gather(*(one(w) for w in wf_ids)))
 

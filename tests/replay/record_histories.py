@@ -26,7 +26,7 @@ from domain.enums import CalendarKind, EmploymentStatus, Rating, Role, TaskKind 
 from domain.payloads import Actor, ChangeAck, CycleStatus, StatusChange, TaskRef  # noqa: E402
 from infra.temporal import SEARCH_ATTRIBUTES  # noqa: E402
 from tests.workflows.conftest import QUEUE, StepLog  # noqa: E402
-from tests.workflows.driver import defaults, drive  # noqa: E402
+from tests.workflows.driver import STEP_SINKS, defaults, drive  # noqa: E402
 from tests.workflows.people import EMPLOYEE, cycle_input, rating  # noqa: E402
 from workflows.appraisal import AppraisalCycleWorkflow  # noqa: E402
 from workflows.training import TrainingWorkflow  # noqa: E402
@@ -77,7 +77,7 @@ async def record(env: WorkflowEnvironment, name: str, scenario: Any, **inp: Any)
 
 
 async def on_time(env: WorkflowEnvironment, handle: Any) -> None:
-    await drive(env, handle, nip=EMPLOYEE, step=STEP)
+    await drive(env, handle, nip=EMPLOYEE, step=STEP, max_rounds=1500)
 
 
 async def eventful(env: WorkflowEnvironment, handle: Any) -> None:
@@ -92,11 +92,11 @@ async def eventful(env: WorkflowEnvironment, handle: Any) -> None:
         StatusChange(status=EmploymentStatus.AKTIF, reason="Kembali", actor=BKPP),
         result_type=ChangeAck,
     )
-    await drive(env, handle, poor_q1_and_returned_skp, nip=EMPLOYEE, step=STEP)
+    await drive(env, handle, poor_q1_and_returned_skp, nip=EMPLOYEE, step=STEP, max_rounds=1500)
 
 
 async def overdue(env: WorkflowEnvironment, handle: Any) -> None:
-    await drive(env, handle, escalated, nip=EMPLOYEE, step=STEP)
+    await drive(env, handle, escalated, nip=EMPLOYEE, step=STEP, max_rounds=1500)
 
 
 async def main() -> None:
@@ -121,7 +121,11 @@ async def main() -> None:
             workflows=[AppraisalCycleWorkflow, TrainingWorkflow],
             activities=[steps.record_step],
         ):
-            await record(env, name, scenario, **inp)
+            STEP_SINKS.append(steps.write)  # returned steps, written as the API would
+            try:
+                await record(env, name, scenario, **inp)
+            finally:
+                STEP_SINKS.remove(steps.write)
         await env.shutdown()
         sys.stdout.write(f"recorded {name}\n")
 

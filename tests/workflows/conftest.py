@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from domain.payloads import StepOutcome, StepRecord
 from infra.temporal import ensure_search_attributes
+from tests.workflows.driver import STEP_SINKS
 from workflows.appraisal import AppraisalCycleWorkflow
 from workflows.training import TrainingWorkflow
 
@@ -41,12 +42,17 @@ class StepLog:
             reached, release = self.held[rec.step]
             reached.set()
             await release.wait()
-        keys = {(s.workflow_id, s.step) for s in self.steps}
-        if (rec.workflow_id, rec.step) in keys:
-            return StepOutcome(applied=False, step=rec.step)
-        self.steps.append(rec)
+        for prior in rec.prior:
+            self.write(prior)
         org = self.org_predikat if rec.want_org_predikat else None
-        return StepOutcome(applied=True, org_predikat=org, step=rec.step)
+        return StepOutcome(applied=self.write(rec), org_predikat=org, step=rec.step)
+
+    def write(self, rec: StepRecord) -> bool:
+        """Keep a step once, as the audit key does in the database; False when already kept."""
+        if any((s.workflow_id, s.step) == (rec.workflow_id, rec.step) for s in self.steps):
+            return False
+        self.steps.append(rec.model_copy(update={"prior": []}))
+        return True
 
     def actions(self, workflow_id: str) -> list[str]:
         return [s.action for s in self.steps if s.workflow_id == workflow_id]
@@ -72,7 +78,11 @@ async def steps(env: WorkflowEnvironment) -> AsyncIterator[StepLog]:
         workflows=[AppraisalCycleWorkflow, TrainingWorkflow],
         activities=[log.record_step],
     ):
-        yield log
+        STEP_SINKS.append(log.write)  # what the update returns, written as the API would
+        try:
+            yield log
+        finally:
+            STEP_SINKS.remove(log.write)
 
 
 @pytest.fixture

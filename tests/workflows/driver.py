@@ -10,7 +10,14 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.enums import Role, Stage
-from domain.payloads import Actor, CycleStatus, TaskCompleted, TaskCompletion, TaskRef
+from domain.payloads import (
+    Actor,
+    CycleStatus,
+    StepRecord,
+    TaskCompleted,
+    TaskCompletion,
+    TaskRef,
+)
 from tests.workflows.people import STEP, default_payload
 
 # decide(task) -> payload to complete it now, or None to leave it open (to test deadlines).
@@ -25,17 +32,29 @@ def actor_for(task: TaskRef) -> Actor:
     return Actor(nip=None, roles=[Role.BKPP], username="bkpp")
 
 
+# Where returned steps go (STEPS_RETURNED_BY_UPDATE): the `steps` fixture's in-memory log, which
+# stands in for the database the API writes them to.
+STEP_SINKS: list[Callable[[StepRecord], object]] = []
+
+
 async def complete(
     handle: WorkflowHandle[Any, Any],
     task: TaskRef,
     payload: dict[str, Any],
     actor: Actor | None = None,
+    *,
+    write: bool = True,
 ) -> TaskCompleted:
-    return await handle.execute_update(
+    """Complete a task as the API does: send the update, then write the steps it returns."""
+    done: TaskCompleted = await handle.execute_update(
         "complete_task",
         TaskCompletion(task_id=task.id, actor=actor or actor_for(task), payload=payload),
         result_type=TaskCompleted,
     )
+    for rec in done.steps if write else []:
+        for sink in STEP_SINKS:
+            sink(rec)
+    return done
 
 
 def defaults(task: TaskRef) -> dict[str, Any] | None:

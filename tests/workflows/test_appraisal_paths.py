@@ -30,6 +30,7 @@ from domain.payloads import (
     StatusChange,
     TaskRef,
     Transfer,
+    unwritten_steps,
 )
 from tests.workflows.conftest import StepLog
 from tests.workflows.driver import complete, defaults, drive
@@ -138,23 +139,57 @@ async def test_overdue_bkpp_task_stays_with_bkpp(env: WorkflowEnvironment, steps
 async def test_completion_accepted_while_the_opening_step_is_written(
     env: WorkflowEnvironment, steps: StepLog
 ):
-    """Every step is a regular activity: the task it opens is visible before its result returns,
-    so a completion arriving in between is accepted, not refused as unknown."""
-    reached, release = steps.hold("skp1/submitted1")
+    """A step activity's rows are visible before its result returns, so a completion arriving
+    in between is accepted, not refused as unknown, and answers once the step is written."""
+    reached, release = steps.hold("skp1/open")
     handle = await start(env)
+    await asyncio.wait_for(reached.wait(), 30)
     draft = (await status(handle)).open_tasks[0]
     submitted = asyncio.create_task(complete(handle, draft, skp()))
-    await asyncio.wait_for(reached.wait(), 30)
-    open_now = (await status(handle)).open_tasks
-    assert [t.kind for t in open_now] == [TaskKind.SKP_APPROVAL]
-    approved = asyncio.create_task(complete(handle, open_now[0], {"approve": True}))
     await asyncio.sleep(0.5)
     assert not submitted.done()
-    assert not approved.done()
     release.set()
-    assert (await submitted).task_id == draft.id
-    assert (await approved).task_id == open_now[0].id
+    done = await submitted
+    assert done.task_id == draft.id
+    # The step this completion decided comes back to be written by the caller (the API).
+    assert [r.step for r in done.steps] == ["skp1/submitted1"]
+    assert [c.id for c in done.steps[0].close_tasks] == [draft.id]
+    review = (await status(handle)).open_tasks
+    assert [t.kind for t in review] == [TaskKind.SKP_APPROVAL]
+    assert done.next_task_ids == [review[0].id]
+    approved = await complete(handle, review[0], {"approve": True})
+    assert [r.step for r in approved.steps] == ["skp1/approved"]
     assert (await status(handle)).skp_status is SkpStatus.DISETUJUI
+    assert steps.actions(handle.id) == ["cycle_started", "skp_submitted", "skp_approved"]
+
+
+async def test_a_returned_step_its_caller_lost_is_written_by_the_next_step(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    """The API may die between the update and its write: the workflow returns the step again
+    with the next completion and hands it to its next step activity, which writes it first."""
+    handle = await start(env)
+    draft = (await status(handle)).open_tasks[0]
+    lost = await complete(handle, draft, skp(), write=False)
+    assert [r.step for r in lost.steps] == ["skp1/submitted1"]
+    assert "skp_submitted" not in steps.actions(handle.id)
+    # The user's repeat is refused, and the refusal carries the step for the API to write.
+    again = await refused(
+        handle, draft, skp(), Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE)
+    )
+    assert again.type == "Conflict"
+    assert unwritten_steps(again.details) == lost.steps
+    review = (await status(handle)).open_tasks[0]
+    # Left open: the reminder before its deadline is a step activity, carrying the lost step.
+    for _ in range(120):
+        if "reminder_sent" in steps.actions(handle.id):
+            break
+        await env.sleep(timedelta(days=1))
+    assert steps.actions(handle.id)[:3] == ["cycle_started", "skp_submitted", "reminder_sent"]
+    mine = {s.step: s for s in steps.steps if s.workflow_id == handle.id}
+    assert mine["skp1/submitted1"] == lost.steps[0]
+    approved = await complete(handle, review, {"approve": True})
+    assert [r.step for r in approved.steps] == ["skp1/approved"]
 
 
 async def test_actions_refused_before_history(env: WorkflowEnvironment, steps: StepLog):
