@@ -44,13 +44,12 @@ from db.models import CycleRecord, Employee, Task, User
 from db.org_import import import_org_csv
 from infra.apiserver import api_server_command
 from infra.devserver import dev_server_command
-from infra.temporal import connect
+from infra.temporal import LOCAL_ACTIVITY_MARKER, connect
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2030
 PROBE_YEAR = YEAR + 1  # the completion probe's cycles, apart from the measured year
-LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the SDK's marker of a local activity's result
 UNHURRIED = 500_000.0  # minutes: a year of ~347 days from now, nothing fires while measured
 SECRET = "bench-secret-bench-secret-bench-secret!"
 console = Console(stderr=True)

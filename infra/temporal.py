@@ -14,6 +14,9 @@ from temporalio.service import RPCError, RPCStatusCode
 SA_YEAR = SearchAttributeKey.for_int("KinerjaYear")
 SA_UNIT = SearchAttributeKey.for_keyword("KinerjaUnit")
 SEARCH_ATTRIBUTES = (SA_YEAR, SA_UNIT)  # the stage lives in the read model, not history
+# The SDK's marker for a local activity's result (Core's LOCAL_ACTIVITY_MARKER_NAME); patch
+# markers are "core_patch". Read by whoever counts a history's activities or steps.
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 _INDEXED = {
     "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,

@@ -89,7 +89,6 @@ class OpenTask:
     persisted: bool = False
     result: BaseModel | None = None
     by: str | None = None
-    by_update: bool = False  # completed by a `complete_task` update whose handler awaits the step
     opened_seq: int = 0  # the Desk's count of the step that opened it
 
     def ref(self) -> TaskRef:
@@ -106,10 +105,17 @@ class OpenTask:
         )
 
 
-def refuse(kind: str, message: str, *, field_name: str | None = None) -> ApplicationError:
-    """A non-retryable refusal the API maps to 403/404/409/422."""
+def refuse(
+    kind: str,
+    message: str,
+    *,
+    field_name: str | None = None,
+    carry: dict[str, Any] | None = None,
+) -> ApplicationError:
+    """A non-retryable refusal the API maps to 403/404/409/422; `carry` rides in its details."""
     details = [{"field": field_name, "reason": message}] if field_name else []
-    return ApplicationError(message, details, type=kind, non_retryable=True)
+    extra = [carry] if carry else []
+    return ApplicationError(message, details, *extra, type=kind, non_retryable=True)
 
 
 def parse_payload(kind: TaskKind, payload: dict[str, Any]) -> BaseModel:
@@ -260,7 +266,7 @@ class Desk:
         """
         return (
             bool(close and open_tasks)
-            and all(t.by_update for t in close or [])
+            and all(t.done for t in close or [])  # done only by a `complete_task` update
             and not (cancel or reassign)
             and record.want_org_predikat is None
             and since(STEPS_RETURNED_BY_UPDATE)
@@ -280,7 +286,7 @@ class Desk:
         The API completes only a task it read from the database, so the step that opened it and
         every step before it (each writer writes the returned ones in order) are there.
         """
-        task.done, task.result, task.by, task.by_update = True, payload, by, True
+        task.done, task.result, task.by = True, payload, by
         self.unwritten = [(n, r) for n, r in self.unwritten if n > task.opened_seq]
 
     def steps_to_write(self) -> list[StepRecord]:
@@ -308,13 +314,8 @@ class Desk:
             # A repeat of a completion whose caller did not write the returned step (its API died,
             # or the database was down): the refusal carries the step, so the retry writes it.
             unwritten = [r.model_dump(mode="json") for r in self.steps_to_write()]
-            raise ApplicationError(
-                "tugas sudah ditutup",
-                [],
-                {UNWRITTEN_STEPS: unwritten} if unwritten else {},
-                type="Conflict",
-                non_retryable=True,
-            )
+            carry = {UNWRITTEN_STEPS: unwritten} if unwritten else None
+            raise refuse("Conflict", "tugas sudah ditutup", carry=carry)
         if task is None:
             raise refuse("NotFound", f"tugas {c.task_id} tidak ada atau sudah ditutup")
         if task.done:

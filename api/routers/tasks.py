@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
-from temporalio.exceptions import ApplicationError
 
 from activities.storage import StorageActivities
 from api import idempotency
@@ -29,7 +28,13 @@ from api.schemas.tasks import (
 )
 from db.models import Task, task_visible
 from domain.enums import Role, TaskKind, TaskStatus
-from domain.payloads import TASK_PAYLOADS, TaskCompleted, TaskCompletion, unwritten_steps
+from domain.payloads import (
+    TASK_PAYLOADS,
+    StepRecord,
+    TaskCompleted,
+    TaskCompletion,
+    unwritten_steps,
+)
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 
@@ -151,8 +156,7 @@ async def complete_task(
         # The step the completion decided, written before the answer (STEPS_RETURNED_BY_UPDATE).
         # If this fails the client's retry with the same key gets the same steps back to write;
         # otherwise the workflow's next step activity writes them.
-        if result.steps:
-            await run_in_threadpool(writer.write_steps, result.steps)
+        await _write_steps(writer, result.steps)
         status, payload = 200, result.model_dump(mode="json", exclude={"steps"})
     except ApiError as exc:
         if not idempotency_key or exc.status >= 500:
@@ -207,13 +211,13 @@ async def _complete(
         completion,
         TaskCompleted,
         update_id=idempotency.update_id(principal.username, key) if key else None,
-        on_refusal=lambda err: _write_carried(writer, err),
+        # A task already closed whose step the workflow returned but never saw written: the
+        # refusal carries it, and the repeat heals the record before it answers 409.
+        on_refusal=lambda err: _write_steps(writer, unwritten_steps(err.details)),
     )
 
 
-async def _write_carried(writer: StorageActivities, refusal: ApplicationError) -> None:
-    """A task already closed whose step the workflow returned but never saw written: write it
-    now, so the repeat heals the record before it answers 409."""
-    steps = unwritten_steps(refusal.details)
+async def _write_steps(writer: StorageActivities, steps: list[StepRecord]) -> None:
+    """Write returned steps in a worker thread (SQL must not block the event loop)."""
     if steps:
         await run_in_threadpool(writer.write_steps, steps)

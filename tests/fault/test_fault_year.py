@@ -40,11 +40,11 @@ from db.engine import make_engine, migrate
 from db.models import Task, task_visible
 from db.models.base import table_of
 from domain.enums import TaskKind, TaskStatus
+from infra.temporal import LOCAL_ACTIVITY_MARKER
 
 pytestmark = pytest.mark.fault
 YEAR = 2031
 DB_OUTAGE_S = 30.0
-LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 class Chaos:
