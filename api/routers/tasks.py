@@ -1,13 +1,16 @@
 """The task inbox of everyone who gets tasks, and task completion as a workflow update."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Body, Header, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import QueryableAttribute, defer
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlmodel import col, select
 
 from activities.storage import StorageActivities
@@ -99,8 +102,13 @@ def list_tasks(
     return TasksPublic(data=[TaskPublic.model_validate(t) for t in rows], count=count)
 
 
-def _load(session: SessionDep, principal: Principal, task_id: str) -> Task:
-    task = session.get(Task, task_id)
+def _load(
+    session: SessionDep,
+    principal: Principal,
+    task_id: str,
+    options: Sequence[ORMOption] = (),
+) -> Task:
+    task = session.get(Task, task_id, options=options)
     if task is None:
         raise not_found("tugas")
     if not can_read_task(session, principal, task):
@@ -133,24 +141,14 @@ async def complete_task(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JSONResponse:
     """200 with the new stage; 403 someone else's task; 409 closed; 422 names the bad field."""
-    task = _load(session, principal, task_id)
-    if not can_act_on_task(principal, task):
-        raise forbidden("tugas ini ditugaskan kepada orang lain")
     method_path = f"POST /tasks/{task_id}/complete"
     digest = idempotency.request_hash({"task": task_id, "payload": body.payload})
-    if idempotency_key:
-        stored = idempotency.replay(
-            session,
-            actor=principal.username,
-            key=idempotency_key,
-            method_path=method_path,
-            digest=digest,
-        )
-        if stored is not None:
-            return stored
-    # End the read transaction before waiting on the workflow: a held connection per in-flight
-    # update exhausted the pool under 20 concurrent clients (the bench saw 500s).
-    session.commit()
+    # The reads in a worker thread: blocking SQL on the event loop holds up every request.
+    task, stored = await run_in_threadpool(
+        _prepare, session, principal, task_id, idempotency_key, method_path, digest
+    )
+    if stored is not None:
+        return stored
     try:
         result = await _complete(task, principal, temporal, writer, body, idempotency_key)
         # The step the completion decided, written before the answer (STEPS_RETURNED_BY_UPDATE).
@@ -177,6 +175,33 @@ async def complete_task(
             body=payload,
         )
     return JSONResponse(payload, status_code=status)
+
+
+# The completion reads neither JSON column, and the context (SKP, evidence) is the largest part.
+_WITHOUT_JSON = [defer(cast(QueryableAttribute[Any], c)) for c in (Task.context, Task.result)]
+
+
+def _prepare(
+    session: SessionDep,
+    principal: Principal,
+    task_id: str,
+    key: str | None,
+    method_path: str,
+    digest: str,
+) -> tuple[Task, JSONResponse | None]:
+    """The task the caller may act on, and the stored answer when `key` was seen before."""
+    task = _load(session, principal, task_id, options=_WITHOUT_JSON)
+    if not can_act_on_task(principal, task):
+        raise forbidden("tugas ini ditugaskan kepada orang lain")
+    stored = None
+    if key:
+        stored = idempotency.replay(
+            session, actor=principal.username, key=key, method_path=method_path, digest=digest
+        )
+    # End the read transaction before waiting on the workflow: a held connection per in-flight
+    # update exhausted the pool under 20 concurrent clients (the bench saw 500s).
+    session.commit()
+    return task, stored
 
 
 async def _complete(
