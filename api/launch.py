@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -97,17 +97,28 @@ async def launch_cycles(
     year: int,
     task_queue: str,
     now: datetime,
+    calendar_lead: timedelta = timedelta(0),
     nips: list[str] | None = None,
     unit_code: str | None = None,
     wait_seconds: float = WAIT_SECONDS,
 ) -> LaunchResult:
-    """Start the cycles of the selection (inline for a short list, else via the launcher)."""
+    """Start the cycles of the selection (inline for a short list, else via the launcher).
+
+    A compressed year begins at the launch, or `calendar_lead` after it; a running launch of the
+    same selection is joined and keeps the start it has."""
+    start = now + calendar_lead
     if nips is not None and len(nips) <= INLINE_MAX:
-        return await _launch_inline(client, session_factory, year, task_queue, now, nips)
+        return await _launch_inline(client, session_factory, year, task_queue, start, nips)
     scope = LaunchScope(unit_code=unit_code, nips=tuple(nips) if nips is not None else None)
     handle = await client.start_workflow(
         LAUNCHER_TYPE,
-        LaunchInput(year=year, scope=scope, task_queue=task_queue),
+        # Without a lead the launcher takes its own first instant (workflow.now()) as the start.
+        LaunchInput(
+            year=year,
+            scope=scope,
+            task_queue=task_queue,
+            calendar_start=start if calendar_lead else None,
+        ),
         id=launch_workflow_id(year, scope.key()),
         task_queue=launch_task_queue(task_queue),
         result_type=LaunchProgress,

@@ -1,6 +1,6 @@
 """BKPP: open a year, launch its workflows, watch progress, export decisions for payroll."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -77,7 +77,14 @@ async def launch(
 ) -> LaunchResult:
     """One employee, a list, a unit (with sub-units) or everyone; a repeated start is skipped."""
     require_roles(principal, *HR)
-    _get_cycle(session, year)
+    cycle = _get_cycle(session, year)
+    if body.calendar_lead_minutes and cycle.compressed_minutes is None:
+        raise ApiError(
+            422,
+            "validation_failed",
+            "hanya untuk tahun yang dipadatkan (compressed_minutes)",
+            field="calendar_lead_minutes",
+        )
     if sum([body.nips is not None, body.unit_code is not None, body.everyone]) != 1:
         raise ApiError(
             422,
@@ -93,6 +100,7 @@ async def launch(
         year=year,
         task_queue=settings.task_queue,
         now=datetime.now(UTC),
+        calendar_lead=timedelta(minutes=body.calendar_lead_minutes),
         nips=body.nips,
         unit_code=body.unit_code,
     )

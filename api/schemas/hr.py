@@ -38,6 +38,14 @@ class LaunchCreate(BaseModel):
     nips: list[str] | None = Field(default=None, min_length=1, max_length=20_000)
     unit_code: str | None = Field(default=None, max_length=64)
     everyone: bool = False
+    calendar_lead_minutes: float = Field(
+        default=0,
+        ge=0,
+        le=1440,
+        description="Compressed years only: the compressed year begins this many minutes after "
+        "the launch, so that a large launch does not use up the planning window (in real time a "
+        "launch of minutes is nothing against January; compressed, ten minutes are weeks)",
+    )
 
 
 class ProgressCell(BaseModel):

@@ -11,15 +11,20 @@ from api_orgdata import ORG, TEMPORAL
 from api_standin import StandInCycle, task_ids
 from sqlmodel import Session
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.launch import LaunchActivities
 from api.main import create_app
 from api.temporal import TemporalGateway
 from db.models import CycleRecord, Task
+from domain.calendar import CycleCalendar
 from domain.enums import Role, Stage, TaskKind
-from domain.payloads import appraisal_workflow_id
+from domain.launch import launch_task_queue
+from domain.payloads import CycleInput, appraisal_workflow_id
 from infra.temporal import SEARCH_ATTRIBUTES
+from workflows.launcher import LaunchCycleWorkflow
 
 TQ = "kinerja-api-test"
 _years = itertools.count(2031)
@@ -225,3 +230,65 @@ async def test_task_opened_ahead_is_hidden_and_refused_until_its_date(
     assert tid in [t["id"] for t in inbox.json()["data"]]
     r = await api.post(f"/tasks/{tid}/complete", json=APPROVE, headers=auth("penilai_a"))
     assert r.status_code == 200, r.text
+
+
+async def _started_calendar(temporal_env, year: int, nip: str) -> CycleCalendar:
+    """The calendar the cycle of `nip` was started with (its first event's input)."""
+    handle = temporal_env.client.get_workflow_handle(appraisal_workflow_id(year, nip))
+    history = await handle.fetch_history()
+    attrs = history.events[0].workflow_execution_started_event_attributes
+    [inp] = await temporal_env.client.data_converter.decode(attrs.input.payloads, [CycleInput])
+    return inp.calendar
+
+
+async def test_launch_lead_begins_the_compressed_year_later(api, auth, engine, temporal_env):
+    """A compressed year launched with a lead begins that long after the launch, inline (a short
+    list) and through the durable launcher (a unit) alike; the year keeps its compressed length."""
+    year = next(_years)
+    r = await api.post(
+        "/cycles", json={"year": year, "compressed_minutes": 60}, headers=auth("bkpp")
+    )
+    assert r.status_code == 201, r.text
+    lead = timedelta(minutes=7)
+    before = datetime.now(UTC)
+    body = {"nips": [ORG.other], "calendar_lead_minutes": 7}
+    r = await api.post(f"/cycles/{year}/launch", json=body, headers=auth("bkpp"))
+    assert r.status_code == 200, r.text
+    assert r.json()["started"] == 1
+    acts = LaunchActivities(temporal_env.client, engine)
+    async with Worker(
+        temporal_env.client,
+        task_queue=launch_task_queue(TQ),
+        workflows=[LaunchCycleWorkflow],
+        activities=[acts.launch_page],
+    ):
+        body = {"unit_code": "PUSK", "calendar_lead_minutes": 7}
+        r = await api.post(f"/cycles/{year}/launch", json=body, headers=auth("bkpp"))
+        assert r.status_code == 200, r.text
+        assert r.json()["done"]
+        assert r.json()["started"] == 2
+    after = datetime.now(UTC)
+    for nip in (ORG.other, ORG.penilai_b, ORG.pegawai_b1):
+        cal = await _started_calendar(temporal_env, year, nip)
+        assert before + lead <= cal.year_start <= after + lead, nip
+        assert cal.year_end - cal.year_start == timedelta(minutes=60), nip
+
+
+async def test_launch_lead_is_refused_for_a_real_time_year(api, auth, temporal_env):
+    year = next(_years)
+    r = await api.post("/cycles", json={"year": year}, headers=auth("bkpp"))
+    assert r.status_code == 201, r.text
+    body = {"nips": [ORG.other], "calendar_lead_minutes": 7}
+    r = await api.post(f"/cycles/{year}/launch", json=body, headers=auth("bkpp"))
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "calendar_lead_minutes"
+    handle = temporal_env.client.get_workflow_handle(appraisal_workflow_id(year, ORG.other))
+    with pytest.raises(RPCError):  # nothing was started
+        await handle.describe()
+    r = await api.post(
+        f"/cycles/{year}/launch",
+        json={"nips": [ORG.other], "calendar_lead_minutes": -1},
+        headers=auth("bkpp"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["field"].endswith("calendar_lead_minutes")

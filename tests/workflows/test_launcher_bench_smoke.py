@@ -18,13 +18,15 @@ KEYS = {
 @pytest.mark.e2e
 def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "bench.run", "--n", "12", "--minutes", "0.3", "--sample", "3",
-           "--clients", "4", "--max-wait", "25", "--out", str(tmp_path)]  # fmt: skip
+           "--clients", "4", "--max-wait", "25", "--lead", "0.05", "--probe", "12",
+           "--out", str(tmp_path)]  # fmt: skip
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert run.returncode in (0, 1), run.stderr[-3000:]  # 1: the year outran --max-wait
     result = json.loads((tmp_path / "latest.json").read_text())
     assert set(result) >= KEYS
     assert result["n"] == 12
     assert result["started"] > 0
+    assert result["calendar_lead_minutes"] == 0.05  # the year began 3 s after the launch
     # the completion probe (a year apart, at rest) submitted and approved SKPs through the API
     assert result["complete_probe_requests"] > 0
     assert result["complete_probe_status_codes"].get("200") == result["complete_probe_requests"]
