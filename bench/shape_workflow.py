@@ -56,3 +56,43 @@ class ShapeWorkflow:
     @workflow.signal(name="stop")
     def finish(self) -> None:
         self.stop = True
+
+
+LAUNCH_SHAPES = ("activity", "update")
+# A first step of about the size of Kinerja's (the SKP draft task, the read model, the notice).
+FIRST_STEP = {
+    "action": "cycle_started",
+    "cycle": {"stage": "perencanaan", "rows": [{"rhk": "x" * 120, "iki": "y" * 120}] * 8},
+    "tasks": [{"kind": "skp_draft", "due": "2030-01-31", "assignee": "198609262015051001"}],
+}
+
+
+@workflow.defn(name="LaunchShapeWorkflow")
+class LaunchShapeWorkflow:
+    """A cycle's start: its first step written by an activity, or returned to the starter by an
+    Update sent with the start (update-with-start), then the SKP deadline's timer."""
+
+    @workflow.init
+    def __init__(self, shape: str) -> None:  # noqa: ARG002 (the same arguments as run)
+        self.first: dict[str, Any] | None = None
+        self.stop = False
+
+    @workflow.run
+    async def run(self, shape: str) -> int:
+        key = f"{workflow.info().workflow_id}/open"
+        if shape == "activity":
+            await workflow.execute_activity(
+                "shape_write_step",
+                args=[key, FIRST_STEP],
+                start_to_close_timeout=timedelta(seconds=30),
+            )
+        self.first = {"key": key, "body": FIRST_STEP}
+        with suppress(TimeoutError):  # the SKP deadline
+            await workflow.wait_condition(lambda: self.stop, timeout=timedelta(days=30))
+        return 0
+
+    @workflow.update(name="opened")
+    async def opened(self) -> dict[str, Any]:
+        await workflow.wait_condition(lambda: self.first is not None)
+        assert self.first is not None
+        return self.first

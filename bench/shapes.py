@@ -56,7 +56,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.run import _die_with_parent, cpu_seconds, free_port, machine, pct
-from bench.shape_workflow import SHAPE_QUEUE, SHAPES, Action, ShapeWorkflow
+from bench.shape_workflow import SHAPE_QUEUE, SHAPES, Action, LaunchShapeWorkflow, ShapeWorkflow
 from infra.devserver import dev_server_command
 from infra.temporal import connect
 
@@ -122,7 +122,7 @@ async def run_worker(address: str, db: Path) -> None:
     async with Worker(
         client,
         task_queue=SHAPE_QUEUE,
-        workflows=[ShapeWorkflow],
+        workflows=[ShapeWorkflow, LaunchShapeWorkflow],
         activities=[acts.write],
         activity_executor=ThreadPoolExecutor(50),
     ):

@@ -70,3 +70,20 @@ def test_bench_shapes_writes_every_step_once_in_each_shape(tmp_path: Path) -> No
         assert set(result[shape]) >= {"p99_ms", "server_cpu_ms", "events_per_action"}
     assert result["activity"]["events_per_action"] > result["return"]["events_per_action"]
     assert "| return |" in (tmp_path / "shapes.md").read_text()
+
+
+@pytest.mark.e2e
+def test_bench_launch_shapes_write_every_first_step_once(tmp_path: Path) -> None:
+    """bench.launch_shapes starts cycles with the first step as an activity and returned by an
+    Update sent with the start: every first step is written once, and the second shape has fewer
+    history events."""
+    cmd = [sys.executable, "-m", "bench.launch_shapes", "--rounds", "1", "--starts", "6",
+           "--inflight", "3", "--out", str(tmp_path)]  # fmt: skip
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads((tmp_path / "launch_shapes.json").read_text())
+    assert result["steps_written"] == result["steps_expected"] == 2 * (20 + 6)
+    for shape in ("activity", "update"):
+        assert set(result[shape]) >= {"rate", "server", "worker", "starter", "events"}
+    assert result["activity"]["events"] > result["update"]["events"]
+    assert "| update |" in (tmp_path / "launch_shapes.md").read_text()
