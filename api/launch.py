@@ -110,21 +110,8 @@ async def launch_cycles(
     if nips is not None and len(nips) <= INLINE_MAX:
         return await _launch_inline(client, session_factory, year, task_queue, start, nips)
     scope = LaunchScope(unit_code=unit_code, nips=tuple(nips) if nips is not None else None)
-    handle = await client.start_workflow(
-        LAUNCHER_TYPE,
-        # Without a lead the launcher takes its own first instant (workflow.now()) as the start.
-        LaunchInput(
-            year=year,
-            scope=scope,
-            task_queue=task_queue,
-            calendar_start=start if calendar_lead else None,
-        ),
-        id=launch_workflow_id(year, scope.key()),
-        task_queue=launch_task_queue(task_queue),
-        result_type=LaunchProgress,
-        # Running: join it. Finished: a new run starts only whoever is still missing.
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    handle = await start_launcher(
+        client, year, scope, task_queue, calendar_start=start if calendar_lead else None
     )
     try:
         return LaunchResult.of(await asyncio.wait_for(handle.result(), wait_seconds))
@@ -132,6 +119,29 @@ async def launch_cycles(
         pass
     progress = await _query(handle)
     return LaunchResult.of(progress or LaunchProgress(launch_id=scope.key(), year=year))
+
+
+async def start_launcher(
+    client: Client,
+    year: int,
+    scope: LaunchScope,
+    task_queue: str,
+    calendar_start: datetime | None = None,
+) -> WorkflowHandle[Any, LaunchProgress]:
+    """Start the durable launcher of `scope`, or join the one running (the API and the CLI).
+
+    Without `calendar_start` the launcher takes its own first instant as the compressed year's
+    start; a running launch keeps the start it has."""
+    return await client.start_workflow(
+        LAUNCHER_TYPE,
+        LaunchInput(year=year, scope=scope, task_queue=task_queue, calendar_start=calendar_start),
+        id=launch_workflow_id(year, scope.key()),
+        task_queue=launch_task_queue(task_queue),
+        result_type=LaunchProgress,
+        # Running: join it. Finished: a new run starts only whoever is still missing.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
 
 
 async def launch_progress(client: Client, year: int, launch_id: str) -> LaunchResult | None:

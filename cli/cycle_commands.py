@@ -24,45 +24,56 @@ def register_cycle_commands(app: typer.Typer) -> None:
         unit: Annotated[str | None, typer.Option("--unit", help="a unit and its sub-units")] = None,
         everyone: Annotated[bool, typer.Option("--all", help="every employee")] = False,
         detach: Annotated[bool, typer.Option("--detach", help="start and return")] = False,
+        lead: Annotated[
+            float,
+            typer.Option(
+                "--lead-minutes",
+                min=0,
+                max=1440,
+                help="compressed years only: the year begins this many minutes after the launch",
+            ),
+        ] = 0,
     ) -> None:
         """Start every cycle of the scope once (repeatable: running ones are skipped)."""
         if (unit is None) == (not everyone):
             raise typer.BadParameter("give exactly one of --unit CODE or --all")
-        code = asyncio.run(_launch(get_settings(), year, unit, detach))
+        code = asyncio.run(_launch(get_settings(), year, unit, detach, lead))
         raise typer.Exit(code)
 
     app.add_typer(cycle, name="cycle")
 
 
-async def _launch(settings: Settings, year: int, unit: str | None, detach: bool) -> int:
-    from sqlmodel import Session
-    from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+async def _launch(
+    settings: Settings, year: int, unit: str | None, detach: bool, lead: float = 0
+) -> int:
+    """The launch of `kinerja cycle launch`; the exit code (2: the year cannot be launched so)."""
+    from datetime import UTC, datetime, timedelta
 
+    from sqlmodel import Session
+
+    from api.launch import start_launcher
     from db.engine import make_engine
     from db.models import Cycle
-    from domain.launch import LaunchInput, LaunchScope, launch_task_queue, launch_workflow_id
+    from domain.launch import LaunchScope
     from infra.temporal import connect
 
     console = Console(stderr=True)
     engine = make_engine(settings.resolved_database_url)
     try:
         with Session(engine) as s:
-            if s.get(Cycle, year) is None:
+            cycle = s.get(Cycle, year)
+            if cycle is None:
                 console.print(f"[red]siklus {year} belum dibuka[/red] (POST /cycles)")
+                return 2
+            if lead and cycle.compressed_minutes is None:
+                console.print("[red]--lead-minutes hanya untuk tahun yang dipadatkan[/red]")
                 return 2
     finally:
         engine.dispose()
     client = await connect(settings.temporal_address, settings.temporal_namespace)
     scope = LaunchScope(unit_code=unit)
-    handle = await client.start_workflow(
-        "LaunchCycleWorkflow",
-        LaunchInput(year=year, scope=scope, task_queue=settings.task_queue),
-        id=launch_workflow_id(year, scope.key()),
-        task_queue=launch_task_queue(settings.task_queue),
-        result_type=LaunchProgress,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-    )
+    start = datetime.now(UTC) + timedelta(minutes=lead) if lead else None
+    handle = await start_launcher(client, year, scope, settings.task_queue, calendar_start=start)
     console.print(f"launch [bold]{scope.key()}[/bold] of {year}: workflow {handle.id}")
     if detach:
         return 0

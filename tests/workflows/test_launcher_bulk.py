@@ -4,7 +4,7 @@ import dataclasses
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,19 +13,29 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.launch import LaunchActivities, StartProgress, read_page
 from bench.synth import build_people, org_csv
+from cli.cycle_commands import _launch as cli_launch
 from db.directory import build_cycle_input
 from db.engine import make_engine, migrate, session_scope
 from db.models import Cycle, Employee
 from db.org_import import import_org_csv
 from domain.enums import CalendarKind
-from domain.launch import LaunchInput, LaunchProgress, LaunchScope, PageRequest, launch_workflow_id
+from domain.launch import (
+    LaunchInput,
+    LaunchProgress,
+    LaunchScope,
+    PageRequest,
+    launch_task_queue,
+    launch_workflow_id,
+)
 from domain.payloads import CycleInput, appraisal_workflow_id
 from infra.temporal import SEARCH_ATTRIBUTES
+from settings import Settings
 from workflows.launcher import LaunchCycleWorkflow
 
 pytestmark = pytest.mark.e2e
@@ -81,8 +91,8 @@ async def _launch(
         )
 
 
-async def _input(client: Client, nip: str) -> CycleInput:
-    handle = client.get_workflow_handle(appraisal_workflow_id(YEAR, nip))
+async def _input(client: Client, nip: str, year: int = YEAR) -> CycleInput:
+    handle = client.get_workflow_handle(appraisal_workflow_id(year, nip))
     async for event in handle.fetch_history_events():
         attrs = event.workflow_execution_started_event_attributes
         payload = attrs.input.payloads[0]
@@ -165,3 +175,46 @@ def test_read_page_builds_the_same_inputs_as_one_by_one(city):
     assert none.inputs == []
     assert len(none.result.failures) == 200
     assert {f.reason for f in none.result.failures} == {f"siklus {YEAR + 5} belum dibuka"}
+
+
+async def test_cli_launch_follows_the_launcher_and_begins_the_year_after_a_lead(temporal, city):
+    """`kinerja cycle launch` (its coroutine; typer only parses the options) starts a unit
+    through the durable launcher and follows it to the end. `--lead-minutes` makes the compressed
+    year begin that long after the launch, and is refused for a real-time year."""
+    year = YEAR + 2
+    with session_scope(city) as s:
+        s.add(Cycle(year=year, calendar_kind=CalendarKind.QUARTERLY, compressed_minutes=60,
+                    opened_by="bkpp"))  # fmt: skip
+    settings = Settings.model_validate(
+        {
+            "DATABASE_URL": str(city.url),
+            "TEMPORAL_ADDRESS": temporal.client.service_client.config.target_host,
+            "task_queue": f"cli-{uuid.uuid4().hex[:8]}",  # the cycles wait; nobody polls
+        }
+    )
+    people = build_people(N)
+    unit = people[1].unit.code
+    acts = LaunchActivities(temporal.client, city)
+    async with Worker(
+        temporal.client,
+        task_queue=launch_task_queue(settings.task_queue),
+        workflows=[LaunchCycleWorkflow],
+        activities=[acts.launch_page],
+    ):
+        assert await cli_launch(settings, YEAR + 1, unit, False, 7) == 2  # a real-time year
+        before = datetime.now(UTC)
+        assert await cli_launch(settings, year, unit, False, 7) == 0
+        after = datetime.now(UTC)
+    scope = LaunchScope(unit_code=unit)
+    with pytest.raises(RPCError):  # the refused launch started no launcher
+        await temporal.client.get_workflow_handle(
+            launch_workflow_id(YEAR + 1, scope.key())
+        ).describe()
+    members = [
+        p.nip for p in people if p.status == "Aktif" and unit in (p.unit.code, p.unit.parent)
+    ]
+    assert len(members) > 1
+    lead = timedelta(minutes=7)
+    for nip in members[:3]:
+        cal = (await _input(temporal.client, nip, year)).calendar
+        assert before + lead <= cal.year_start <= after + lead
