@@ -20,10 +20,7 @@ bench/results/launch_shapes.json and .md.
 import argparse
 import asyncio
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -33,11 +30,9 @@ from sqlalchemy import Engine, func, select
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from bench.run import _die_with_parent, cpu_seconds, free_port, machine
+from bench.run import cpu_seconds, machine
 from bench.shape_workflow import LAUNCH_SHAPES, SHAPE_QUEUE, LaunchShapeWorkflow
-from bench.shapes import step_engine, steps, write_step
-from infra.devserver import dev_server_command
-from infra.temporal import connect
+from bench.shapes import run_experiment, shape_stack, steps, write_step
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 20  # starts per shape before the rounds
@@ -90,33 +85,7 @@ async def events_per_cycle(client: Client, ids: list[str]) -> float:
 
 
 async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    port = free_port()
-    address = f"127.0.0.1:{port}"
-    procs: dict[str, subprocess.Popen[bytes]] = {}
-    log = (work / "temporal.log").open("wb")
-    cmd = dev_server_command(
-        db_file=work / "temporal.db", host="127.0.0.1", port=port, ui_port=None
-    )
-    procs["temporal"] = subprocess.Popen(cmd, stdout=log, stderr=log, preexec_fn=_die_with_parent)
-    try:
-        client = None
-        for _ in range(300):
-            try:
-                client = await connect(address)
-                break
-            except Exception:
-                await asyncio.sleep(0.1)
-        assert client is not None, "dev server did not start"
-        wlog = (work / "worker.log").open("wb")
-        procs["worker"] = subprocess.Popen(
-            [sys.executable, "-m", "bench.shapes", "--worker", address, str(work / "steps.db")],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=wlog,
-            stderr=wlog,
-            preexec_fn=_die_with_parent,
-        )
-        engine = step_engine(work / "steps.db")
+    async with shape_stack(work) as (client, engine, procs):
         for shape in LAUNCH_SHAPES:  # warm up every part once
             await one_round(client, engine, shape, WARM_UP, args.inflight)
         per: dict[str, dict[str, list[float]]] = {
@@ -142,11 +111,10 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     f"{d['worker'][-1]:.1f} starter {d['starter'][-1]:.1f}; events/cycle "
                     f"{d['events'][-1]:.0f}\n"
                 )
-        with engine.connect() as c:  # each first step once (keys are unique per cycle)
-            total = int(c.execute(select(func.count()).select_from(steps)).scalar_one())
         out: dict[str, Any] = {
             "machine": machine(),
-            "steps_written": total,
+            # each first step once: keys are unique per cycle, and every round's start with "ls-"
+            "steps_written": written(engine, "ls-"),
             "steps_expected": len(LAUNCH_SHAPES) * (WARM_UP + args.rounds * args.starts),
             "starts_per_round": args.starts,
             "inflight": args.inflight,
@@ -155,14 +123,6 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         for shape, d in per.items():
             out[shape] = {k: round(sorted(v)[len(v) // 2], 1) for k, v in d.items()}
         return out
-    finally:
-        for p in reversed(list(procs.values())):
-            p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def table(r: dict[str, Any]) -> str:
@@ -192,16 +152,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kinerja-launch-shapes-") as tmp:
-        work = Path(tmp)
-        try:
-            r = asyncio.run(asyncio.wait_for(measure(args, work), args.timeout))
-        except BaseException:
-            for name in ("temporal.log", "worker.log"):
-                if (work / name).exists():
-                    tail = (work / name).read_text(errors="replace")[-3000:]
-                    sys.stderr.write(f"--- {name}\n{tail}\n")
-            raise
+    r = run_experiment("kinerja-launch-shapes-", lambda work: measure(args, work), args.timeout)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "launch_shapes.json").write_text(json.dumps(r, indent=2) + "\n")
     (args.out / "launch_shapes.md").write_text(table(r))

@@ -33,7 +33,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,10 +170,16 @@ async def events_per_action(client: Client, ids: list[str], actions: int) -> flo
     return total / min(3, len(ids)) / actions
 
 
-async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+Procs = dict[str, "subprocess.Popen[bytes]"]
+
+
+@asynccontextmanager
+async def shape_stack(work: Path) -> AsyncIterator[tuple[Client, Engine, Procs]]:
+    """A fresh dev server and this module's worker process (both shape workflows, the step
+    activity) in `work`, with the steps database; both processes stop on the way out."""
     port = free_port()
     address = f"127.0.0.1:{port}"
-    procs: dict[str, subprocess.Popen[bytes]] = {}
+    procs: Procs = {}
     log = (work / "temporal.log").open("wb")
     cmd = dev_server_command(
         db_file=work / "temporal.db", host="127.0.0.1", port=port, ui_port=None
@@ -195,7 +203,35 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             stderr=wlog,
             preexec_fn=_die_with_parent,
         )
-        engine = step_engine(work / "steps.db")
+        yield client, step_engine(work / "steps.db"), procs
+    finally:
+        for p in reversed(list(procs.values())):
+            p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def run_experiment(
+    prefix: str, measure: Callable[[Path], Awaitable[dict[str, Any]]], timeout: float
+) -> dict[str, Any]:
+    """Run `measure` in a fresh temporary directory; on failure, print the logs' tails first."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(tmp)
+        try:
+            return asyncio.run(asyncio.wait_for(measure(work), timeout))
+        except BaseException:
+            for name in ("temporal.log", "worker.log"):  # what went wrong, before tmp goes
+                if (work / name).exists():
+                    tail = (work / name).read_text(errors="replace")[-3000:]
+                    sys.stderr.write(f"--- {name}\n{tail}\n")
+            raise
+
+
+async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    async with shape_stack(work) as (client, engine, procs):
         await one_shape(client, engine, "activity", 2, 2)  # warm up every part once
         per: dict[str, dict[str, list[float]]] = {
             s: {"lat": [], "rate": [], "server": [], "worker": [], "caller": [], "events": []}
@@ -244,14 +280,6 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                 "events_per_action": round(sorted(d["events"])[len(d["events"]) // 2], 2),
             }
         return out
-    finally:
-        for p in reversed(list(procs.values())):
-            p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def table(r: dict[str, Any]) -> str:
@@ -284,16 +312,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kinerja-shapes-") as tmp:
-        work = Path(tmp)
-        try:
-            r = asyncio.run(asyncio.wait_for(measure(args, work), args.timeout))
-        except BaseException:
-            for name in ("temporal.log", "worker.log"):  # what went wrong, before tmp goes
-                if (work / name).exists():
-                    tail = (work / name).read_text(errors="replace")[-3000:]
-                    sys.stderr.write(f"--- {name}\n{tail}\n")
-            raise
+    r = run_experiment("kinerja-shapes-", lambda work: measure(args, work), args.timeout)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "shapes.json").write_text(json.dumps(r, indent=2) + "\n")
     (args.out / "shapes.md").write_text(table(r))
