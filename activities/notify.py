@@ -9,10 +9,11 @@ from typing import Protocol
 import httpx
 import structlog
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import session_scope
-from db.models import Employee, Notification
+from db.models import CycleRecord, Employee, Notification, Task
+from domain.enums import Stage, TaskStatus
 
 log = structlog.get_logger()
 BATCH = 100
@@ -88,13 +89,18 @@ class OutboxDispatcher:
                 await asyncio.sleep(interval)
 
     def deliver_batch(self) -> int:
-        """Deliver up to one batch of pending rows in one transaction; returns how many."""
+        """Deliver (or drop) up to one batch of pending rows in one transaction; returns how many.
+
+        A reminder written ahead (`task_id`) is sent only if it still applies (`stale_reason`);
+        otherwise it is marked dropped with the reason and never sent.
+        """
         done = 0
         with session_scope(self.engine) as s:
             q = (
                 select(Notification)
                 .where(
                     col(Notification.delivered_at).is_(None),
+                    col(Notification.dropped_at).is_(None),
                     col(Notification.deliver_after) <= datetime.now(UTC),
                     col(Notification.attempts) < MAX_ATTEMPTS,
                 )
@@ -104,7 +110,8 @@ class OutboxDispatcher:
             if self.engine.dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)  # several workers never share a row
             rows = list(s.exec(q))
-            nips = {r.recipient_nip for r in rows if r.recipient_nip}
+            stale = self._stale(s, [r for r in rows if r.task_id])
+            nips = {r.recipient_nip for r in rows if r.recipient_nip and r.id not in stale}
             emails = (
                 {
                     e.nip: e.email
@@ -114,6 +121,11 @@ class OutboxDispatcher:
                 else {}
             )
             for row in rows:
+                if row.id in stale:
+                    row.dropped_at, row.dropped_reason = datetime.now(UTC), stale[row.id]
+                    done += 1
+                    s.add(row)
+                    continue
                 row.attempts += 1
                 try:
                     self.channel.send(
@@ -127,6 +139,52 @@ class OutboxDispatcher:
                 s.add(row)
                 s.flush()
         return done
+
+    @staticmethod
+    def _stale(s: Session, reminders: list[Notification]) -> dict[int | None, str]:
+        """Reminders that no longer apply, by row id, with the reason."""
+        if not reminders:
+            return {}
+        ids = {r.task_id for r in reminders}
+        tasks = {t.id: t for t in s.exec(select(Task).where(col(Task.id).in_(ids)))}
+        wf_ids = {t.workflow_id for t in tasks.values()}
+        paused = set(
+            s.exec(
+                select(CycleRecord.workflow_id).where(
+                    col(CycleRecord.workflow_id).in_(wf_ids),
+                    col(CycleRecord.stage) == Stage.DITANGGUHKAN,
+                )
+            )
+        )
+        out: dict[int | None, str] = {}
+        for r in reminders:
+            reason = stale_reason(r, tasks.get(r.task_id or ""), paused)
+            if reason:
+                out[r.id] = reason
+        return out
+
+
+def stale_reason(note: Notification, task: Task | None, paused: set[str]) -> str | None:
+    """Why a reminder written ahead no longer applies, or None when it is to be sent."""
+    if task is None:
+        return "task_missing"
+    if task.status != TaskStatus.OPEN:
+        return "task_closed"
+    if task.escalation_level > 0:
+        return "task_escalated"
+    due, meant = task.due_at, note.task_due_at
+    if due is None or meant is None or _utc(due) != _utc(meant):
+        return "due_moved"
+    if task.assignee_nip is not None and task.assignee_nip != note.recipient_nip:
+        return "reassigned"
+    if task.workflow_id in paused:
+        return "cycle_paused"
+    return None
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite gives back naive UTC datetimes; PostgreSQL aware ones."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_channel(

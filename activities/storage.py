@@ -214,6 +214,10 @@ class StorageActivities:
                 "delivered_at": None,
                 "attempts": 0,
                 "last_error": None,
+                "task_id": note.task_id,
+                "task_due_at": note.task_due_at,
+                "dropped_at": None,
+                "dropped_reason": None,
             }
             for n, note in enumerate(rec.notifications)
             for nip in self._recipients(s, note.recipient_nip, note.recipient_role)

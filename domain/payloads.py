@@ -308,6 +308,10 @@ class NotificationSpec(Frozen):
     subject: str
     body: str
     deliver_after: datetime | None = None  # held in the outbox until then (a pre-opened task)
+    # A reminder written ahead: delivered only if, at `deliver_after`, the task is still open,
+    # not escalated, due at `task_due_at`, assigned to this recipient and its cycle not paused.
+    task_id: str | None = None
+    task_due_at: datetime | None = None
 
 
 class CycleSnapshot(Frozen):

@@ -49,7 +49,18 @@ ALL_STEPS_AS_ACTIVITIES = "all-steps-as-activities"
 # which writes it first. It knows the step is written once a task opened by it (or by a later
 # step) is completed, since the API completes only tasks it reads from the database.
 STEPS_RETURNED_BY_UPDATE = "steps-returned-by-update"
-NEWEST_PATCH = STEPS_RETURNED_BY_UPDATE
+# From this patch on a task's reminders are not steps the workflow writes when a timer fires:
+# the step that opens the task (or moves its due date or assignee) writes them to the outbox,
+# held until their time, and the dispatcher sends each only if it still applies (the task open,
+# not escalated, due and assigned as the reminder says, the cycle not paused) and drops it
+# otherwise. A reminder cost a timer, a step activity and two workflow tasks; under overload a
+# compressed 15,000 year wrote 15,000 of them while the bots were behind, adding to the load
+# that made them late.
+REMINDERS_AHEAD = "reminders-ahead"
+NEWEST_PATCH = REMINDERS_AHEAD
+# Patches that were the newest once (since `since` exists), newest first, each with the patches
+# that came after it: a run begun in its time has only its marker, and none of the later ones.
+ERAS = ((STEPS_RETURNED_BY_UPDATE, (REMINDERS_AHEAD,)),)
 
 
 def since(patch_id: str) -> bool:
@@ -60,8 +71,17 @@ def since(patch_id: str) -> bool:
     A run begun before the newest patch finds no marker for it at its first patch check, and
     that answer holds for the rest of the run (the SDK memoizes it): it keeps looking up the
     older markers it has, and keeps the shape it was started with.
+
+    Runs begun while an older patch was the newest wrote that one's marker at their first patch
+    check, whatever the patch asked for there; every check therefore asks for those markers
+    too (ERAS, newest first), so a replay meets each marker where the run wrote it.
     """
-    return workflow.patched(NEWEST_PATCH) or workflow.patched(patch_id)
+    if workflow.patched(NEWEST_PATCH):
+        return True
+    for era, later in ERAS:
+        if workflow.patched(era):
+            return patch_id not in later
+    return workflow.patched(patch_id)
 
 
 STEP_RETRY = RetryPolicy(
@@ -85,6 +105,7 @@ class OpenTask:
     assignee_role: Role | None = None
     allowed_nips: set[str] = field(default_factory=set)
     reminded: set[int] = field(default_factory=set)
+    reminders_ahead: bool = False  # its reminders go to the outbox with its steps (a patch)
     done: bool = False
     persisted: bool = False
     result: BaseModel | None = None
@@ -219,7 +240,7 @@ class Desk:
                 )
                 for t in reassign or []
             ],
-            notifications=list(notify or []),
+            notifications=[*(notify or []), *self._reminders_for(open_tasks, reassign)],
             **extra,
         )
         self.seq += 1
@@ -249,6 +270,52 @@ class Desk:
         self.unwritten = [(n, r) for n, r in self.unwritten if id(r) not in handed]
         self._closed([*(close or []), *(cancel or [])])
         return outcome
+
+    def _reminders_for(
+        self, opened: list[OpenTask] | None, moved: list[OpenTask] | None
+    ) -> list[NotificationSpec]:
+        """Reminders written ahead for tasks this step opens, re-dates or hands to someone else.
+
+        Whatever was written before for a moved task no longer matches it and is dropped.
+        """
+        if not (opened or moved) or not since(REMINDERS_AHEAD):
+            return []
+        for t in opened or []:
+            t.reminders_ahead = True
+        now = workflow.now()
+        notes = []
+        for t in [*(opened or []), *(moved or [])]:
+            if not t.reminders_ahead or t.level > 0 or t.done:
+                continue
+            for days, at in self._reminder_times(t):
+                if at > now:
+                    notes.append(self._reminder(t, days, deliver_after=at))
+        return notes
+
+    def _reminder_times(self, task: OpenTask) -> list[tuple[int, datetime]]:
+        """(days before due, instant) of its reminders, earliest first; none before it opens."""
+        opens = task.spec.visible_from
+        times = []
+        for days in sorted(self.policy.reminder_days_before, reverse=True):
+            at = task.due_at - self.calendar.days(days)
+            if opens is None or at >= opens:
+                times.append((days, at))
+        return times
+
+    def _reminder(
+        self, task: OpenTask, days: int, deliver_after: datetime | None = None
+    ) -> NotificationSpec:
+        ahead = deliver_after is not None
+        return NotificationSpec(
+            recipient_nip=task.assignee_nip,
+            recipient_role=task.assignee_role,
+            subject=f"Pengingat: {task.spec.title}",
+            body=f"Tugas '{task.spec.title}' jatuh tempo {days} hari lagi "
+            f"({task.due_at:%d-%m-%Y %H:%M} UTC).",
+            deliver_after=deliver_after,
+            task_id=task.spec.id if ahead else None,
+            task_due_at=task.due_at if ahead else None,
+        )
 
     def _returnable(
         self,
@@ -395,12 +462,8 @@ class Desk:
         return since(TIMER_STEPS_AS_ACTIVITIES)
 
     def _next_action(self, task: OpenTask, now: datetime) -> tuple[datetime | None, Any]:
-        opens = task.spec.visible_from
-        if task.level == 0:
-            for days in sorted(self.policy.reminder_days_before, reverse=True):
-                at = task.due_at - self.calendar.days(days)
-                if opens is not None and at < opens:
-                    continue  # no reminder before the task can be done
+        if task.level == 0 and not task.reminders_ahead:  # else they are in the outbox already
+            for days, at in self._reminder_times(task):  # none before the task can be done
                 if days not in task.reminded and at > now - timedelta(seconds=1):
                     return at, lambda d=days: self._remind(task, d)
         if task.level < 2:
@@ -414,15 +477,7 @@ class Desk:
             self.step_key(f"remind/{task.spec.step}/{days}"),
             "reminder_sent",
             durable=self.timer_steps_durable(),
-            notify=[
-                NotificationSpec(
-                    recipient_nip=task.assignee_nip,
-                    recipient_role=task.assignee_role,
-                    subject=f"Pengingat: {task.spec.title}",
-                    body=f"Tugas '{task.spec.title}' jatuh tempo {days} hari lagi "
-                    f"({task.due_at:%d-%m-%Y %H:%M} UTC).",
-                )
-            ],
+            notify=[self._reminder(task, days)],
         )
 
     async def _escalate(self, task: OpenTask) -> None:

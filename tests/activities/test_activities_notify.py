@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from activities.notify import OutboxDispatcher, SmtpChannel, WebhookChannel, make_channel
 from db.engine import session_scope
-from db.models import Employee, Notification, OrgUnit
-from domain.enums import EmployeeType, JenisJabatan, UnitKind
+from db.models import CycleRecord, Employee, Notification, OrgUnit, Task
+from domain.enums import EmployeeType, JenisJabatan, Stage, TaskKind, TaskStatus, UnitKind
 
 NIP = "198609262015051001"
 
@@ -160,3 +160,71 @@ def test_notice_of_a_task_opened_ahead_waits_for_its_date(outbox: Engine, smtp: 
         s.add(row)
     assert dispatcher.deliver_batch() == 1
     assert [b"Subject: Tugas baru 2" in m.content for m in inbox.messages] == [False, False, True]
+
+
+def test_reminder_written_ahead_is_sent_only_while_it_still_applies(
+    outbox: Engine, smtp: tuple[Inbox, int]
+):
+    """A reminder goes to the outbox with the step that opens its task; at its time it is sent
+    only if the task is still open, not escalated, due and assigned as it says, and the cycle is
+    not paused. Otherwise it is dropped with the reason, and never sent later."""
+    inbox, port = smtp
+    due = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
+    other = "197608022001042002"
+    cases = {  # task id -> (task as it is now, the reason the reminder is dropped)
+        "open": ({}, None),
+        "done": ({"status": TaskStatus.COMPLETED}, "task_closed"),
+        "escalated": ({"escalation_level": 1, "assignee_nip": other}, "task_escalated"),
+        "extended": ({"due_at": due + timedelta(days=3)}, "due_moved"),
+        "transferred": ({"assignee_nip": other}, "reassigned"),
+        "paused": ({"workflow_id": "appraisal-2027-paused"}, "cycle_paused"),
+    }
+    with session_scope(outbox) as s:
+        for row in s.exec(select(Notification)):
+            s.delete(row)
+        for wf, stage in (
+            (f"appraisal-2027-{NIP}", Stage.PERENCANAAN),
+            ("appraisal-2027-paused", Stage.DITANGGUHKAN),
+        ):
+            s.add(CycleRecord(workflow_id=wf, year=2027, nip=NIP, unit_code="BKPP", stage=stage))
+        for name, (now, _) in cases.items():
+            fields: dict[str, Any] = {
+                "workflow_id": f"appraisal-2027-{NIP}",
+                "assignee_nip": NIP,
+                "due_at": due,
+                **now,
+            }
+            s.add(
+                Task(
+                    id=f"{fields['workflow_id']}/{name}",
+                    step=name,
+                    kind=TaskKind.SKP_APPROVAL,
+                    title=f"Tugas {name}",
+                    subject_nip=NIP,
+                    unit_code="BKPP",
+                    **fields,
+                )
+            )
+            s.add(
+                Notification(
+                    key=f"reminder/{name}",
+                    recipient_nip=NIP,
+                    channel="smtp",
+                    subject=f"Pengingat: {name}",
+                    body="Jatuh tempo 3 hari lagi.",
+                    deliver_after=datetime.now(UTC) - timedelta(seconds=1),
+                    task_id=f"{fields['workflow_id']}/{name}",
+                    task_due_at=due,
+                )
+            )
+    dispatcher = OutboxDispatcher(outbox, SmtpChannel("127.0.0.1", port, "k@semarangkota.go.id"))
+    assert dispatcher.deliver_batch() == len(cases)  # one sent, the rest dropped
+    assert dispatcher.deliver_batch() == 0
+    assert [m.content.count(b"Subject: Pengingat: open") for m in inbox.messages] == [1]
+    with Session(outbox) as s:
+        rows = {r.key.removeprefix("reminder/"): r for r in s.exec(select(Notification))}
+    assert {k: r.dropped_reason for k, r in rows.items()} == {k: c[1] for k, c in cases.items()}
+    assert rows["open"].delivered_at is not None
+    assert rows["open"].dropped_at is None
+    dropped = [r for k, r in rows.items() if k != "open"]
+    assert all(r.dropped_at and r.delivered_at is None and r.attempts == 0 for r in dropped)

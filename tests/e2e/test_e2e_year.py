@@ -198,5 +198,12 @@ async def test_compressed_year_for_the_demo_city(engine: Engine, db_url: str, tm
     with Session(engine) as s:
         notes = list(s.exec(select(Notification)))
         assert notes
-        assert all(n.delivered_at is not None and n.attempts == 1 for n in notes)
+        reminders = [n for n in notes if n.task_id is not None]
+        others = [n for n in notes if n.task_id is None]
+        assert all(n.delivered_at is not None and n.attempts == 1 for n in others)
+        # Reminders are written ahead with their tasks. The dispatcher runs here after the
+        # year, with every task done: each reminder was dropped as no longer applying, none sent.
+        assert reminders
+        assert all(n.delivered_at is None and n.attempts == 0 for n in reminders)
+        assert {n.dropped_reason for n in reminders} == {"task_closed"}
         assert len({n.key for n in notes}) == len(notes)

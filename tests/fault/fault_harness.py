@@ -328,8 +328,14 @@ def db_counts(engine: Engine, year: int) -> dict[str, Any]:
         "notifications": "SELECT count(*) FROM notification",
         "duplicate_notification_keys": "SELECT count(*) FROM (SELECT key FROM notification"
         " GROUP BY key HAVING count(*) > 1) d",
-        "notifications_undelivered": "SELECT count(*) FROM notification WHERE delivered_at IS NULL",
-        "notifications_attempts_not_1": "SELECT count(*) FROM notification WHERE attempts <> 1",
+        # Pending: neither delivered nor dropped (a reminder written ahead that no longer applied).
+        "notifications_undelivered": "SELECT count(*) FROM notification"
+        " WHERE delivered_at IS NULL AND dropped_at IS NULL",
+        "notifications_attempts_not_1": "SELECT count(*) FROM notification"
+        " WHERE attempts <> 1 AND dropped_at IS NULL",
+        "notifications_dropped": "SELECT count(*) FROM notification WHERE dropped_at IS NOT NULL",
+        "dropped_not_reminders": "SELECT count(*) FROM notification"
+        " WHERE dropped_at IS NOT NULL AND (task_id IS NULL OR attempts <> 0)",
     }
     with engine.connect() as c:
         return {k: int(c.execute(text(sql), {"y": year}).scalar_one()) for k, sql in q.items()}

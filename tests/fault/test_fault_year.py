@@ -358,6 +358,7 @@ async def test_a_year_survives_kills_restarts_and_a_database_outage(tmp_path: Pa
     assert figures["duplicates_found"] == 0, (counts, list(mismatched.items())[:5])
     assert counts["notifications"] > 0
     assert counts["notifications_undelivered"] == counts["notifications_attempts_not_1"] == 0
+    assert counts["dropped_not_reminders"] == 0  # only a reminder is ever dropped, never tried
     assert chain.ok, chain
     assert not server_errors, server_errors[:5]
     assert not bots.crashes, bots.crashes[:5]

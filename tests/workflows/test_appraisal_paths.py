@@ -110,10 +110,19 @@ async def test_overdue_approval_escalates_to_atasan_then_bkpp(
     assert [e.reassign[0].escalation_level for e in esc] == [1, 2]
     assert esc[0].reassign[0].assignee_nip == ATASAN
     assert esc[1].reassign[0].assignee_role is Role.BKPP
-    reminders = [
-        s for s in steps.steps if s.workflow_id == handle.id and s.action == "reminder_sent"
-    ]
-    assert {r.notifications[0].recipient_nip for r in reminders} == {PENILAI}
+    mine = [s for s in steps.steps if s.workflow_id == handle.id]
+    assert "reminder_sent" not in steps.actions(handle.id)  # no step of their own any more
+    # The penilai's reminders went to the outbox with the step that opened the review, held
+    # until 3 and 1 days before its due date, and conditional on the task as it then was.
+    opened = next(s for s in mine if any(t.kind is TaskKind.SKP_APPROVAL for t in s.open_tasks))
+    review = opened.open_tasks[0]
+    reminders = [n for n in opened.notifications if n.task_id is not None]
+    assert [(n.recipient_nip, n.task_id, n.task_due_at) for n in reminders] == [
+        (PENILAI, review.id, review.due_at)
+    ] * 2
+    gaps = [review.due_at - n.deliver_after for n in reminders if n.deliver_after]
+    assert len(gaps) == 2
+    assert gaps[0] == 3 * gaps[1] > timedelta(0)
 
 
 async def test_overdue_bkpp_task_stays_with_bkpp(env: WorkflowEnvironment, steps: StepLog):
@@ -180,12 +189,12 @@ async def test_a_returned_step_its_caller_lost_is_written_by_the_next_step(
     assert again.type == "Conflict"
     assert unwritten_steps(again.details) == lost.steps
     review = (await status(handle)).open_tasks[0]
-    # Left open: the reminder before its deadline is a step activity, carrying the lost step.
+    # Left open: the escalation at its deadline is a step activity, carrying the lost step.
     for _ in range(120):
-        if "reminder_sent" in steps.actions(handle.id):
+        if "task_escalated" in steps.actions(handle.id):
             break
         await env.sleep(timedelta(days=1))
-    assert steps.actions(handle.id)[:3] == ["cycle_started", "skp_submitted", "reminder_sent"]
+    assert steps.actions(handle.id)[:3] == ["cycle_started", "skp_submitted", "task_escalated"]
     mine = {s.step: s for s in steps.steps if s.workflow_id == handle.id}
     assert mine["skp1/submitted1"] == lost.steps[0]
     approved = await complete(handle, review, {"approve": True})
@@ -306,7 +315,12 @@ async def test_period_report_is_written_ahead_and_opens_at_the_period_end(
         1,
         q1_end,
     )
-    assert [n.deliver_after for n in approved.notifications] == [None, q1_end]
+    plain = [n for n in approved.notifications if n.task_id is None]
+    assert [n.deliver_after for n in plain] == [None, q1_end]
+    # Its two reminders are written with it too, held until after the period has ended.
+    ahead = [n for n in approved.notifications if n.task_id == written.id]
+    assert len(ahead) == 2
+    assert all(n.deliver_after and q1_end < n.deliver_after < written.due_at for n in ahead)
     [ref] = (await status(handle)).open_tasks
     assert ref.visible_from == q1_end
     employee = Actor(nip=EMPLOYEE, roles=[Role.PEGAWAI], username=EMPLOYEE)
@@ -499,4 +513,11 @@ async def test_bkpp_extends_open_deadlines(env: WorkflowEnvironment, steps: Step
         s for s in steps.steps if s.workflow_id == handle.id and s.action == "deadline_extended"
     ]
     assert extended[0].reassign[0].due_at == moved.due_at
+    # The step writes the reminders for the new due date; the ones written with the draft name
+    # the old one, so the outbox drops them.
+    reminders = [n for n in extended[0].notifications if n.task_id == draft.id]
+    assert {n.task_due_at for n in reminders} == {moved.due_at}
+    assert len(reminders) == 2
+    opened = next(s for s in steps.steps if s.workflow_id == handle.id and s.open_tasks)
+    assert {n.task_due_at for n in opened.notifications if n.task_id} == {draft.due_at}
     await handle.terminate("test done")
