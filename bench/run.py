@@ -684,6 +684,12 @@ async def measure(
     out["year_complete_p50_ms"] = round(pct(lat.ms, 50), 1)
     out["year_complete_p99_ms"] = round(pct(lat.ms, 99), 1)
     out.update(await inbox_at_rest(stack, api, who))
+    deadlines = await asyncio.to_thread(deadline_figures, engine)
+    out.update(deadlines)
+    out["reminders_ahead_sent_dropped"] = " / ".join(
+        str(deadlines[k])
+        for k in ("reminders_written_ahead", "reminders_sent", "reminders_dropped")
+    )
     # 6. per employee-year, from a sample of active employees' closed histories
     with Session(engine) as s:
         stmt = (
@@ -703,6 +709,25 @@ async def measure(
         out["events_per_employee_year"] = out["activities_per_employee_year"] = None
     out["history_sample"] = len(sample)
     return out
+
+
+def deadline_figures(engine: Engine) -> dict[str, int]:
+    """What missed deadlines cost in the bench year: escalation steps, reminders as steps (cycles
+    begun before patch reminders-ahead), and reminders written ahead, sent and dropped."""
+    like = f"%-{YEAR}-%"  # appraisal-YEAR-nip and training-YEAR-nip-k, not the probe's year
+    q = {
+        "escalations": "SELECT count(*) FROM audit_event"
+        " WHERE action = 'task_escalated' AND workflow_id LIKE :y",
+        "reminder_steps": "SELECT count(*) FROM audit_event"
+        " WHERE action = 'reminder_sent' AND workflow_id LIKE :y",
+        "reminders_written_ahead": "SELECT count(*) FROM notification WHERE task_id LIKE :y",
+        "reminders_sent": "SELECT count(*) FROM notification"
+        " WHERE task_id LIKE :y AND delivered_at IS NOT NULL",
+        "reminders_dropped": "SELECT count(*) FROM notification"
+        " WHERE task_id LIKE :y AND dropped_at IS NOT NULL",
+    }
+    with engine.connect() as c:
+        return {k: int(c.execute(text(sql), {"y": like}).scalar_one()) for k, sql in q.items()}
 
 
 TABLE = [
@@ -728,6 +753,9 @@ TABLE = [
     ("launch_to_first_steps_s", "launch until every cycle's first task is written (s)", ""),
     ("full_year_minutes", "compressed full year, wall (min)", ""),
     ("employee_years_per_minute", "employee-years per minute", ""),
+    ("escalations", "escalations (steps) in the year", ""),
+    ("reminder_steps", "reminders as steps in the year", ""),
+    ("reminders_ahead_sent_dropped", "reminders written ahead / sent / dropped", ""),
     ("events_per_employee_year", "history events per employee-year", ""),
     ("activities_per_employee_year", "activity executions per employee-year", ""),
     ("db_rows_per_employee_year", "database rows per employee-year", ""),

@@ -31,6 +31,11 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     assert result["complete_probe_requests"] > 0
     assert result["complete_probe_status_codes"].get("200") == result["complete_probe_requests"]
     assert "| figure |" in (tmp_path / "latest.md").read_text()
+    # reminders are written ahead with their tasks, each then sent or dropped (or still held)
+    assert result["reminder_steps"] == 0
+    assert result["reminders_written_ahead"] > 0
+    handled = result["reminders_sent"] + result["reminders_dropped"]
+    assert handled <= result["reminders_written_ahead"]
 
 
 @pytest.mark.e2e
