@@ -367,6 +367,13 @@ async def test_leave_pauses_deadlines_and_return_shifts_them(
     assert st.stage is Stage.PERENCANAAN
     shifted = st.open_tasks[0].due_at - draft.due_at
     assert timedelta(days=99) < shifted < timedelta(days=101)
+    # The return writes the draft's reminders for its new due date (those written with the
+    # draft fell in the pause, and the outbox drops them: its cycle was paused, and the due
+    # date has moved since).
+    [resumed] = [s for s in steps.steps if s.workflow_id == handle.id and s.step == "status~2"]
+    ahead = [n for n in resumed.notifications if n.task_id == draft.id]
+    assert [n.task_due_at for n in ahead] == [st.open_tasks[0].due_at] * 2
+    assert all(n.recipient_nip == EMPLOYEE for n in ahead)
     await drive(env, handle, nip=EMPLOYEE)
     assert (await handle.result()).stage is Stage.SELESAI
 
