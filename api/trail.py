@@ -1,11 +1,11 @@
 """A cycle's decision trail in plain Bahasa Indonesia, from its audit events."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from db.models import AuditEvent
+from db.models import AuditEvent, Notification
 from domain.calendar import MONTH_NAMES, WIB
 
 PHRASES = {
@@ -48,6 +48,58 @@ class TrailEntry(BaseModel):
     sentence: str
 
 
+class ReminderEntry(BaseModel):
+    """A deadline reminder written ahead (patch reminders-ahead): sent, dropped, or still held."""
+
+    at: datetime
+    recipient: str | None
+    task_id: str | None
+    status: str  # terkirim | dibatalkan | dijadwalkan
+    reason: str | None
+    sentence: str
+
+
+DROP_REASONS = {
+    "task_closed": "tugas sudah diselesaikan",
+    "task_escalated": "tugas sudah dieskalasi",
+    "due_moved": "tenggat sudah berubah",
+    "reassigned": "tugas sudah dialihkan",
+    "cycle_paused": "siklus sedang ditangguhkan",
+    "task_missing": "tugas tidak ditemukan",
+}
+
+
+def _when(at: datetime) -> str:
+    local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(WIB)
+    return f"{local.day} {MONTH_NAMES[local.month - 1]} {local.year} {local:%H.%M} WIB"
+
+
+def reminders(notes: list[Notification]) -> list[ReminderEntry]:
+    """The cycle's reminders in their order, each with what became of it."""
+    out = []
+    for n in notes:
+        to = n.recipient_nip or "BKPP"
+        if n.delivered_at is not None:
+            status, reason, what = "terkirim", None, f"Sistem mengirim pengingat kepada {to}"
+        elif n.dropped_at is not None:
+            status = "dibatalkan"
+            reason = DROP_REASONS.get(n.dropped_reason or "", n.dropped_reason)
+            what = f"pengingat kepada {to} tidak dikirim ({reason})"
+        else:
+            status, reason, what = "dijadwalkan", None, f"pengingat kepada {to} dijadwalkan"
+        out.append(
+            ReminderEntry(
+                at=n.deliver_after,
+                recipient=n.recipient_nip,
+                task_id=n.task_id,
+                status=status,
+                reason=reason,
+                sentence=f"{_when(n.deliver_after)} — {what}: {n.subject}",
+            )
+        )
+    return out
+
+
 def _detail(after: Any) -> str:
     if not isinstance(after, dict):
         return ""
@@ -58,8 +110,7 @@ def _detail(after: Any) -> str:
 
 def sentence(event: AuditEvent) -> str:
     """E.g. "12 Maret 2027 10.15 WIB — penilai_a memberikan penilaian periodik (predikat: Baik)"."""
-    local = event.at.astimezone(WIB)
-    when = f"{local.day} {MONTH_NAMES[local.month - 1]} {local.year} {local:%H.%M} WIB"
+    when = _when(event.at)
     who = "Sistem" if event.actor in ("system", "") else event.actor
     what = PHRASES.get(event.action, event.action.replace("_", " "))
     return f"{when} — {who} {what}{_detail(event.after)}"

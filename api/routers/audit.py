@@ -17,9 +17,9 @@ from api.errors import ApiError, not_found
 from api.pagination import PageDep
 from api.schemas.common import ERRORS
 from api.schemas.cycles import CycleRecordPublic, CycleRecordsPublic
-from api.trail import TrailEntry, trail
+from api.trail import ReminderEntry, TrailEntry, reminders, trail
 from db.audit import ChainReport, verify_chain
-from db.models import AuditEvent, CycleRecord, HistoryArchive
+from db.models import AuditEvent, CycleRecord, HistoryArchive, Notification
 from domain.enums import Predikat, Role, Stage
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=ERRORS)
@@ -50,6 +50,9 @@ class AuditEventsPublic(BaseModel):
 class TrailPublic(BaseModel):
     workflow_id: str
     data: list[TrailEntry]
+    # Deadline reminders are notices, not decisions: they are not in the audit chain (cycles
+    # begun before patch reminders-ahead have them there as `reminder_sent`).
+    reminders: list[ReminderEntry] = []
 
 
 def _reader(principal: Principal) -> None:
@@ -132,7 +135,14 @@ def decision_trail(workflow_id: str, session: SessionDep, principal: CurrentUser
     events = session.exec(
         select(AuditEvent).where(AuditEvent.workflow_id == workflow_id).order_by(col(AuditEvent.id))
     ).all()
-    return TrailPublic(workflow_id=workflow_id, data=trail(list(events)))
+    notes = session.exec(
+        select(Notification)
+        .where(col(Notification.task_id).startswith(f"{workflow_id}/", autoescape=True))
+        .order_by(col(Notification.deliver_after), col(Notification.id))
+    ).all()
+    return TrailPublic(
+        workflow_id=workflow_id, data=trail(list(events)), reminders=reminders(list(notes))
+    )
 
 
 @router.get("/log", summary="The append-only audit log", response_model=AuditEventsPublic)

@@ -54,7 +54,7 @@ async def timeline(workflow_id: str, request: Request, user: PageUser) -> Respon
     record = next((r for r in found["data"] if r["workflow_id"] == workflow_id), None)
     who = names(request, {record["nip"]}) if record else {}
     return page(request, "timeline.html", user, workflow_id=workflow_id, entries=trail["data"],
-                record=record, names=who)  # fmt: skip
+                reminders=trail.get("reminders", []), record=record, names=who)  # fmt: skip
 
 
 @router.get("/pemeriksaan/siklus/{workflow_id}/riwayat.json")

@@ -1,6 +1,6 @@
 """Org import, cycles, progress and export, audit trail and chain, public feedback, error shape."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from db.audit import append_audit
-from db.models import CycleRecord
+from db.models import CycleRecord, Notification
 from domain.enums import Predikat, Stage
 
 SAMPLE = Path(__file__).resolve().parents[2] / "db" / "seed" / "sample_org.csv"
@@ -98,9 +98,38 @@ def test_trail_and_chain(client, auth, engine):
                 at=datetime(2030, 2, 3, 2, 0, tzinfo=UTC),
             )
         s.commit()
-    trail = client.get(f"/audit/cycles/{wf}/trail", headers=auth("auditor")).json()["data"]
+    with Session(engine) as s:
+        due = datetime(2030, 2, 10, 2, 0, tzinfo=UTC)
+        for n, (delivered, dropped) in enumerate(
+            [(datetime(2030, 2, 7, 2, 0, 1, tzinfo=UTC), None), (None, "task_closed")]
+        ):
+            s.add(
+                Notification(
+                    key=f"{wf}/skp1/submitted1/{n}/{ORG.penilai_a}",
+                    recipient_nip=ORG.penilai_a,
+                    subject="Pengingat: Menyetujui SKP bawahan",
+                    body="-",
+                    deliver_after=due - timedelta(days=3 - 2 * n),
+                    delivered_at=delivered,
+                    dropped_at=datetime(2030, 2, 9, 2, 0, tzinfo=UTC) if dropped else None,
+                    dropped_reason=dropped,
+                    task_id=f"{wf}/skp1/review1",
+                    task_due_at=due,
+                )
+            )
+        s.commit()
+    body = client.get(f"/audit/cycles/{wf}/trail", headers=auth("auditor")).json()
+    trail = body["data"]
     assert trail[1]["sentence"] == (
         "3 Februari 2030 09.00 WIB — penilai_a menyetujui SKP (stage: pelaksanaan)"
+    )
+    assert [(r["status"], r["reason"]) for r in body["reminders"]] == [
+        ("terkirim", None),
+        ("dibatalkan", "tugas sudah diselesaikan"),
+    ]
+    assert body["reminders"][1]["sentence"] == (
+        f"9 Februari 2030 09.00 WIB — pengingat kepada {ORG.penilai_a} tidak dikirim"
+        " (tugas sudah diselesaikan): Pengingat: Menyetujui SKP bawahan"
     )
     assert client.get("/audit/log/verify", headers=auth("auditor")).json()["ok"] is True
     assert (
