@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from db.engine import session_scope
 from db.models import CycleRecord, Employee, Notification, Task
+from db.models.base import as_utc
 from domain.enums import Stage, TaskStatus
 
 log = structlog.get_logger()
@@ -173,18 +174,13 @@ def stale_reason(note: Notification, task: Task | None, paused: set[str]) -> str
     if task.escalation_level > 0:
         return "task_escalated"
     due, meant = task.due_at, note.task_due_at
-    if due is None or meant is None or _utc(due) != _utc(meant):
+    if due is None or meant is None or as_utc(due) != as_utc(meant):
         return "due_moved"
     if task.assignee_nip is not None and task.assignee_nip != note.recipient_nip:
         return "reassigned"
     if task.workflow_id in paused:
         return "cycle_paused"
     return None
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite gives back naive UTC datetimes; PostgreSQL aware ones."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def make_channel(

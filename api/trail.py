@@ -1,11 +1,12 @@
 """A cycle's decision trail in plain Bahasa Indonesia, from its audit events."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from db.models import AuditEvent, Notification
+from db.models.base import as_utc
 from domain.calendar import MONTH_NAMES, WIB
 
 PHRASES = {
@@ -70,7 +71,7 @@ DROP_REASONS = {
 
 
 def _when(at: datetime) -> str:
-    local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(WIB)
+    local = as_utc(at).astimezone(WIB)
     return f"{local.day} {MONTH_NAMES[local.month - 1]} {local.year} {local:%H.%M} WIB"
 
 

@@ -19,7 +19,6 @@ bench/results/launch_shapes.json and .md.
 
 import argparse
 import asyncio
-import json
 import sys
 import time
 import uuid
@@ -32,7 +31,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from bench.run import cpu_seconds, machine
 from bench.shape_workflow import LAUNCH_SHAPES, SHAPE_QUEUE, LaunchShapeWorkflow
-from bench.shapes import run_experiment, shape_stack, steps, write_step
+from bench.shapes import run_experiment, save_results, shape_stack, steps, write_step
 
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 20  # starts per shape before the rounds
@@ -153,10 +152,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args()
     r = run_experiment("kinerja-launch-shapes-", lambda work: measure(args, work), args.timeout)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "launch_shapes.json").write_text(json.dumps(r, indent=2) + "\n")
-    (args.out / "launch_shapes.md").write_text(table(r))
-    sys.stdout.write(table(r))
+    save_results(args.out, "launch_shapes", r, table(r))
 
 
 if __name__ == "__main__":

@@ -230,6 +230,14 @@ def run_experiment(
             raise
 
 
+def save_results(out: Path, stem: str, result: dict[str, Any], md: str) -> None:
+    """Write `{stem}.json` and `{stem}.md` into `out` and print the table."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{stem}.md").write_text(md)
+    sys.stdout.write(md)
+
+
 async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     async with shape_stack(work) as (client, engine, procs):
         await one_shape(client, engine, "activity", 2, 2)  # warm up every part once
@@ -313,10 +321,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args()
     r = run_experiment("kinerja-shapes-", lambda work: measure(args, work), args.timeout)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "shapes.json").write_text(json.dumps(r, indent=2) + "\n")
-    (args.out / "shapes.md").write_text(table(r))
-    sys.stdout.write(table(r))
+    save_results(args.out, "shapes", r, table(r))
 
 
 if __name__ == "__main__":

@@ -105,7 +105,6 @@ class OpenTask:
     assignee_role: Role | None = None
     allowed_nips: set[str] = field(default_factory=set)
     reminded: set[int] = field(default_factory=set)
-    reminders_ahead: bool = False  # its reminders go to the outbox with its steps (a patch)
     done: bool = False
     persisted: bool = False
     result: BaseModel | None = None
@@ -278,14 +277,12 @@ class Desk:
 
         Whatever was written before for a moved task no longer matches it and is dropped.
         """
-        if not (opened or moved) or not since(REMINDERS_AHEAD):
+        if not (opened or moved) or not self.reminders_ahead():
             return []
-        for t in opened or []:
-            t.reminders_ahead = True
         now = workflow.now()
         notes = []
         for t in [*(opened or []), *(moved or [])]:
-            if not t.reminders_ahead or t.level > 0 or t.done:
+            if t.level > 0 or t.done:
                 continue
             for days, at in self._reminder_times(t):
                 if at > now:
@@ -461,8 +458,16 @@ class Desk:
         """Whether this run writes timer-decided steps as regular activities (a patch)."""
         return since(TIMER_STEPS_AS_ACTIVITIES)
 
+    @staticmethod
+    def reminders_ahead() -> bool:
+        """Whether this run writes reminders to the outbox with the task's steps (a patch).
+
+        Every task of a run is opened by that run, so the run's answer holds for each of them.
+        """
+        return since(REMINDERS_AHEAD)
+
     def _next_action(self, task: OpenTask, now: datetime) -> tuple[datetime | None, Any]:
-        if task.level == 0 and not task.reminders_ahead:  # else they are in the outbox already
+        if task.level == 0 and not self.reminders_ahead():  # else they are in the outbox already
             for days, at in self._reminder_times(task):  # none before the task can be done
                 if days not in task.reminded and at > now - timedelta(seconds=1):
                     return at, lambda d=days: self._remind(task, d)

@@ -137,7 +137,11 @@ def decision_trail(workflow_id: str, session: SessionDep, principal: CurrentUser
     ).all()
     notes = session.exec(
         select(Notification)
-        .where(col(Notification.task_id).startswith(f"{workflow_id}/", autoescape=True))
+        # "{workflow_id}/..." as a range ('0' follows '/'), so ix_notification_task_id serves it
+        .where(
+            col(Notification.task_id) >= f"{workflow_id}/",
+            col(Notification.task_id) < f"{workflow_id}0",
+        )
         .order_by(col(Notification.deliver_after), col(Notification.id))
     ).all()
     return TrailPublic(

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.web.session import WebUser, csrf_token, persist_csrf
+from db.models.base import as_utc
 from domain.calendar import MONTH_NAMES, WIB
 from domain.enums import Role, Stage, TaskKind
 
@@ -55,7 +56,7 @@ def parse_dt(value: Any) -> datetime | None:
             return None
     if not isinstance(value, datetime):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return as_utc(value)
 
 
 def tanggal(value: Any, with_time: bool = True) -> str:

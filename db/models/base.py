@@ -24,6 +24,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """Aware datetime from a column: SQLite gives back naive UTC values, PostgreSQL aware ones."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def enum_field(enum_cls: type[StrEnum], *, nullable: bool = False, **kwargs: Any) -> Any:
     """A column holding the enum's string value."""
     return Field(sa_type=StrEnumType(enum_cls), nullable=nullable, **kwargs)

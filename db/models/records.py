@@ -33,7 +33,7 @@ class Notification(SQLModel, table=True):
     # A deadline reminder written ahead with the task: sent only if the task is then still open,
     # not escalated, due at `task_due_at`, with this recipient, and its cycle is not paused;
     # otherwise dropped (`dropped_at`, `dropped_reason`), never sent.
-    task_id: str | None = Field(default=None, max_length=200)
+    task_id: str | None = Field(default=None, index=True, max_length=200)
     task_due_at: datetime | None = None
     dropped_at: datetime | None = None
     dropped_reason: str | None = Field(default=None, max_length=40)

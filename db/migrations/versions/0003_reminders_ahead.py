@@ -29,9 +29,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("task_due_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("dropped_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("dropped_reason", sa.String(length=40), nullable=True))
+    # the auditor's trail lists a cycle's reminders by task id prefix
+    op.create_index("ix_notification_task_id", "notification", ["task_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_notification_task_id", table_name="notification")
     with op.batch_alter_table("notification") as batch:
         batch.drop_column("dropped_reason")
         batch.drop_column("dropped_at")
