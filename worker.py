@@ -36,10 +36,11 @@ def build_worker(
     settings: Settings,
     executor: ThreadPoolExecutor,
     engine: Engine | None = None,
+    storage: StorageActivities | None = None,
 ) -> Worker:
     """A worker for every Kinerja workflow and activity, tuned as measured on a 2-core machine."""
     engine = engine or make_engine(settings.resolved_database_url)
-    storage = StorageActivities(engine, settings.notify_channel)
+    storage = storage or StorageActivities(engine, settings.notify_channel)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -59,9 +60,15 @@ def build_worker(
     )
 
 
-def build_launch_worker(client: Client, settings: Settings, engine: Engine) -> Worker:
-    """The bulk launcher on its own queue, so a launch's backlog of new cycles cannot starve it."""
-    launch = LaunchActivities(client, engine)
+def build_launch_worker(
+    client: Client, settings: Settings, engine: Engine, storage: StorageActivities | None = None
+) -> Worker:
+    """The bulk launcher on its own queue, so a launch's backlog of new cycles cannot starve it.
+
+    It writes the first step of each page's cycles itself, with the cycles' writer when both
+    queues run in one process (one SQLite write lock per process)."""
+    storage = storage or StorageActivities(engine, settings.notify_channel)
+    launch = LaunchActivities(client, engine, storage)
     return Worker(
         client,
         task_queue=launch_task_queue(settings.task_queue),
@@ -97,15 +104,16 @@ async def run_worker(settings: Settings | None = None) -> None:
         webhook_url=settings.webhook_url,
     )
     engine = make_engine(settings.resolved_database_url)
+    storage = StorageActivities(engine, settings.notify_channel)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     cycles = settings.worker_queues in ("all", "cycles")
     with ThreadPoolExecutor(max_workers=EXECUTOR_THREADS) as executor:
-        workers = [build_worker(client, settings, executor, engine)] if cycles else []
+        workers = [build_worker(client, settings, executor, engine, storage)] if cycles else []
         if settings.worker_queues in ("all", "launch"):
-            workers.append(build_launch_worker(client, settings, engine))
+            workers.append(build_launch_worker(client, settings, engine, storage))
         background = (
             [
                 asyncio.create_task(OutboxDispatcher(engine, channel).run_forever()),

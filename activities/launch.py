@@ -8,7 +8,7 @@ while a page here costs the launcher three events whatever its size (see bench/R
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from pydantic import BaseModel, Field
@@ -24,11 +24,14 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from activities.storage import StorageActivities
 from db.directory import build_cycle_input, cycle_basis, unit_with_descendants
 from db.engine import session_scope
 from db.models import Employee
+from domain.enums import EmploymentStatus
 from domain.errors import NotFound
 from domain.launch import LaunchFailure, LaunchScope, PageRequest, PageResult
+from domain.opening import opening_step
 from domain.payloads import CycleInput, appraisal_workflow_id
 from infra.temporal import SA_UNIT, SA_YEAR
 
@@ -148,9 +151,13 @@ def _fold(
 class LaunchActivities:
     """The launcher's side effects, bound to the database and a Temporal client."""
 
-    def __init__(self, client: Client, engine: Engine) -> None:
+    def __init__(
+        self, client: Client, engine: Engine, storage: StorageActivities | None = None
+    ) -> None:
         self.client = client
         self.engine = engine
+        # The worker's own writer when it runs both queues: one SQLite write lock per process.
+        self.storage = storage or StorageActivities(engine)
 
     @activity.defn(name="launch_page")
     async def launch_page(self, req: PageRequest) -> PageResult:
@@ -162,6 +169,7 @@ class LaunchActivities:
         if details:  # a retry after a crash: NIPs up to `progress.through` were handled already
             progress = StartProgress.model_validate(details[0])
             inputs = [i for i in inputs if progress.through is None or i.nip > progress.through]
+        inputs = await asyncio.to_thread(self._open, inputs, activity.info().scheduled_time)
         gate = asyncio.Semaphore(req.concurrency)
         loop = asyncio.get_running_loop()
         last_beat = loop.time()
@@ -186,6 +194,29 @@ class LaunchActivities:
         res.skipped_running = progress.skipped_running
         res.failures += progress.failures
         return res
+
+    def _open(self, inputs: list[CycleInput], at: datetime) -> list[CycleInput]:
+        """Write the page's first steps, then start each cycle knowing its step is written.
+
+        Only for active employees (an exempt cycle's first step is a pause, written by its run).
+        `at` is when the launcher scheduled the page: the same on every attempt, so a retry after
+        a crash starts each cycle with the instant its step was written with. Writing first means
+        a crash between the two leaves steps whose cycles the retry starts; it never leaves a
+        cycle whose run believes in a step that is not there.
+        """
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        steps = {
+            inp.nip: opening_step(inp, appraisal_workflow_id(inp.year, inp.nip), at)
+            for inp in inputs
+            if inp.status is EmploymentStatus.AKTIF
+        }
+        written = self.storage.write_openings(list(steps.values()))
+        return [
+            inp.model_copy(update={"opened_at": at})
+            if inp.nip in steps and steps[inp.nip].workflow_id in written
+            else inp
+            for inp in inputs
+        ]
 
     def _read(self, req: PageRequest) -> PageWork:
         with session_scope(self.engine) as session:

@@ -72,23 +72,7 @@ class StorageActivities:
                     exists = select(audit.c.id).where(audit.c.key == key)
                     if s.connection().execute(exists).first():
                         raise _AlreadyWritten
-                    before = self._before(s, rec)
-                    if rec.cycle is not None:
-                        new = before is None
-                        self._upsert_cycle(s, rec.workflow_id, rec.cycle, rec.at, new)
-                    self._tasks(s, rec)
-                    self._outbox(s, rec)
-                    if rec.training is not None:
-                        self._training(s, rec)
-                    s.flush()
-                    # Last, so the audit chain's lock is held only for the append and commit.
-                    event = append_audit(
-                        s, key=key, actor=rec.actor or "system", action=rec.action,
-                        workflow_id=rec.workflow_id, nip=rec.cycle.nip if rec.cycle else None,
-                        before=before, after=self._after(rec), at=rec.at,
-                    )  # fmt: skip
-                    if event is None:  # a concurrent retry got there first: roll ours back
-                        raise _AlreadyWritten
+                    self._apply(s, rec)
                     return StepOutcome(applied=True, org_predikat=self._org(s, rec), step=rec.step)
             except IntegrityError:
                 # Another writer of the same step (the API and a step activity both write a
@@ -99,6 +83,70 @@ class StorageActivities:
                 pass
             with session_scope(self.engine) as s:
                 return StepOutcome(applied=False, org_predikat=self._org(s, rec), step=rec.step)
+
+    def _apply(self, s: Session, rec: StepRecord) -> None:
+        """The step's rows in the caller's transaction; _AlreadyWritten if its key is taken."""
+        before = self._before(s, rec)
+        if rec.cycle is not None:
+            self._upsert_cycle(s, rec.workflow_id, rec.cycle, rec.at, before is None)
+        self._tasks(s, rec)
+        self._outbox(s, rec)
+        if rec.training is not None:
+            self._training(s, rec)
+        s.flush()
+        # Last, so the audit chain's lock is held only for the append and commit.
+        event = append_audit(
+            s, key=f"{rec.workflow_id}/{rec.step}", actor=rec.actor or "system",
+            action=rec.action, workflow_id=rec.workflow_id,
+            nip=rec.cycle.nip if rec.cycle else None, before=before, after=self._after(rec),
+            at=rec.at,
+        )  # fmt: skip
+        if event is None:  # a concurrent retry got there first: roll ours back
+            raise _AlreadyWritten
+
+    def write_openings(self, steps: list[StepRecord]) -> set[str]:
+        """Write the first steps of cycles not begun yet; returns the workflow ids whose first
+        step is in the database (written now or before, by an earlier attempt of the launch).
+
+        The bulk launcher calls this for a page before it starts the page's cycles. A cycle that
+        already has a read model (begun by another launch, or exempt) gets nothing: its run writes
+        its own steps. One transaction per page instead of one per step, so the audit chain's head
+        is locked and committed once; if a cycle of the page began meanwhile, one step at a time.
+        """
+        try:
+            return self._openings(steps)
+        except (IntegrityError, _AlreadyWritten):
+            pass
+        done: set[str] = set()
+        for rec in steps:
+            try:
+                done |= self._openings([rec])
+            except (IntegrityError, _AlreadyWritten):
+                if self._written(f"{rec.workflow_id}/{rec.step}"):
+                    done.add(rec.workflow_id)
+        return done
+
+    def _openings(self, steps: list[StepRecord]) -> set[str]:
+        if not steps:
+            return set()
+        keys = {f"{r.workflow_id}/{r.step}": r for r in steps}
+        audit, cycles = table_of(AuditEvent), table_of(CycleRecord)
+        with self._sqlite_lock, session_scope(self.engine) as s:
+            conn = s.connection()
+            written = {
+                k for (k,) in conn.execute(select(audit.c.key).where(audit.c.key.in_(list(keys))))
+            }
+            ids = [r.workflow_id for r in steps]
+            begun = {
+                w for (w,) in conn.execute(
+                    select(cycles.c.workflow_id).where(cycles.c.workflow_id.in_(ids))
+                )
+            }  # fmt: skip
+            for key, rec in keys.items():
+                if key not in written and rec.workflow_id not in begun:
+                    self._apply(s, rec)
+                    written.add(key)
+            return {keys[k].workflow_id for k in written}
 
     def _written(self, key: str) -> bool:
         audit = table_of(AuditEvent)

@@ -75,6 +75,9 @@ class CycleInput(Frozen):
     is_pns: bool = True
     policy: Policy
     calendar: CycleCalendar
+    # Set by the bulk launcher: it wrote the cycle's first step (domain.opening.opening_step at
+    # this instant) before it started the run, and the run adopts that step instead of writing it.
+    opened_at: datetime | None = None
 
 
 class PeriodResult(Frozen):

@@ -18,6 +18,14 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         TaskKind,
     )
+    from domain.opening import (
+        CYCLE_STARTED,
+        SKP_DRAFT_TITLE,
+        skp_draft_due,
+        start_details,
+        task_notice,
+        task_spec,
+    )
     from domain.payloads import (
         Actor,
         AnnualResult,
@@ -42,7 +50,6 @@ with workflow.unsafe.imports_passed_through():
         TaskCompleted,
         TaskCompletion,
         TaskRef,
-        TaskSpec,
         TrainingOutcome,
         Transfer,
     )
@@ -125,12 +132,7 @@ class AppraisalCycleWorkflow:
 
     def _start_details(self) -> dict[str, Any]:
         """What the cycle started with, recorded on its first step (one write, not two)."""
-        return {
-            "policy_version": self.inp.policy.version,
-            "calendar": self.inp.calendar.kind.value,
-            "compression": self.inp.calendar.compression,
-            "status": self.status.value,
-        }
+        return start_details(self.inp.model_copy(update={"status": self.status}))
 
     async def _wait_active_or(self, until: datetime) -> None:
         """An exempt employee is not asked to plan; wait for a return to work or the year's end."""
@@ -172,29 +174,29 @@ class AppraisalCycleWorkflow:
         v = self.skp_version
         self.stage, self.skp_status = Stage.PERENCANAAN, SkpStatus.DRAFT
         cal, pol = self.inp.calendar, self.inp.policy
-        now = workflow.now()
-        deadline = cal.skp_deadline if v == 1 else now + cal.days(30)
-        deadline = max(deadline, now + cal.days(pol.skp_review_days))
+        first = v == 1 and self.status is EmploymentStatus.AKTIF  # also the cycle's first step
+        # The bulk launcher wrote the first step (domain.opening) before it started this run.
+        adopted = first and self.inp.opened_at is not None
+        now = self.inp.opened_at if adopted and self.inp.opened_at else workflow.now()
+        deadline = skp_draft_due(cal, pol, v, now)
         note, round_ = "", 0
         draft = self._task(
-            TaskKind.SKP_DRAFT,
-            f"skp{v}/draft",
-            "Menyusun dan mengajukan SKP",
-            self.inp.nip,
-            deadline,
+            TaskKind.SKP_DRAFT, f"skp{v}/draft", SKP_DRAFT_TITLE, self.inp.nip, deadline,
             {"version": v},
-        )
-        first = v == 1 and self.status is EmploymentStatus.AKTIF  # also the cycle's first step
+        )  # fmt: skip
         stale = [self.pending_rep] if self.pending_rep and not self.pending_rep.done else []
         self.pending_rep = None  # written for the old SKP: a new one is asked for
-        await self.desk.record(
-            f"skp{v}/open",
-            "cycle_started" if first else "skp_draft_requested",
-            open_tasks=[draft],
-            cancel=stale,
-            notify=[self._note_task(draft)],
-            details=self._start_details() if first else {},
-        )
+        if adopted:
+            self.desk.adopt([draft])
+        else:
+            await self.desk.record(
+                f"skp{v}/open",
+                CYCLE_STARTED if first else "skp_draft_requested",
+                open_tasks=[draft],
+                cancel=stale,
+                notify=[self._note_task(draft)],
+                details=self._start_details() if first else {},
+            )
         while True:
             round_ += 1
             sub = await self.desk.wait_for(draft)
@@ -635,31 +637,21 @@ class AppraisalCycleWorkflow:
             # A BKPP task overdue stays with BKPP (a notice), not the atasan below it; nobody
             # escalates to themselves.
             chain = [] if assignee is None else [n for n in chain if n != assignee]
-        spec = TaskSpec(
-            id=f"{self.wf_id}/{step}",
-            step=step,
-            kind=kind,
-            title=title,
-            assignee_nip=assignee,
-            assignee_role=role or (None if assignee else Role.BKPP),
-            subject_nip=self.inp.nip,
-            unit_code=self.placement.unit_code,
-            period_index=period,
-            due_at=due,
-            context={"employee": {"nip": self.inp.nip, "name": self.inp.name}, **context},
-            feedback_window=feedback,
-            visible_from=visible_from,
-        )
+        spec = task_spec(
+            self.inp, self.wf_id, kind=kind, step=step, title=title, assignee=assignee, due=due,
+            context=context, unit_code=self.placement.unit_code, period=period, feedback=feedback,
+            role=role, visible_from=visible_from,
+        )  # fmt: skip
         return self.desk.new_task(spec, chain=chain)
 
     def _note_task(self, task: OpenTask) -> NotificationSpec:
-        return NotificationSpec(
-            recipient_nip=task.assignee_nip,
-            recipient_role=task.assignee_role,
-            subject=f"Tugas baru: {task.spec.title}",
-            body=f"{task.spec.title} untuk {self.inp.name} ({self.inp.nip}), "
-            f"tenggat {task.due_at:%d-%m-%Y %H:%M} UTC.",
-            deliver_after=task.spec.visible_from,
+        return task_notice(
+            task.spec,
+            assignee_nip=task.assignee_nip,
+            assignee_role=task.assignee_role,
+            due_at=task.due_at,
+            name=self.inp.name,
+            nip=self.inp.nip,
         )
 
     def _note_employee(self, subject: str, body: str) -> NotificationSpec:

@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CycleCalendar
     from domain.enums import Role, TaskKind, TaskStatus
+    from domain.opening import reminder_notice, reminder_times
     from domain.payloads import (
         TASK_PAYLOADS,
         UNWRITTEN_STEPS,
@@ -270,6 +271,15 @@ class Desk:
         self._closed([*(close or []), *(cancel or [])])
         return outcome
 
+    def adopt(self, open_tasks: list[OpenTask]) -> None:
+        """Count a step the run's starter wrote (the bulk launcher's first steps) as this run's
+        next step, opening `open_tasks`: the same record the run would have written, built from
+        its input by `domain.opening`, so the input in the history is the step's record."""
+        self.seq += 1
+        for t in open_tasks:
+            self.tasks[t.spec.id] = t
+            t.opened_seq = self.seq
+
     def _reminders_for(
         self, opened: list[OpenTask] | None, moved: list[OpenTask] | None
     ) -> list[NotificationSpec]:
@@ -291,27 +301,19 @@ class Desk:
 
     def _reminder_times(self, task: OpenTask) -> list[tuple[int, datetime]]:
         """(days before due, instant) of its reminders, earliest first; none before it opens."""
-        opens = task.spec.visible_from
-        times = []
-        for days in sorted(self.policy.reminder_days_before, reverse=True):
-            at = task.due_at - self.calendar.days(days)
-            if opens is None or at >= opens:
-                times.append((days, at))
-        return times
+        return reminder_times(self.policy, self.calendar, task.due_at, task.spec.visible_from)
 
+    @staticmethod
     def _reminder(
-        self, task: OpenTask, days: int, deliver_after: datetime | None = None
+        task: OpenTask, days: int, deliver_after: datetime | None = None
     ) -> NotificationSpec:
-        ahead = deliver_after is not None
-        return NotificationSpec(
-            recipient_nip=task.assignee_nip,
-            recipient_role=task.assignee_role,
-            subject=f"Pengingat: {task.spec.title}",
-            body=f"Tugas '{task.spec.title}' jatuh tempo {days} hari lagi "
-            f"({task.due_at:%d-%m-%Y %H:%M} UTC).",
+        return reminder_notice(
+            task.spec,
+            assignee_nip=task.assignee_nip,
+            assignee_role=task.assignee_role,
+            due_at=task.due_at,
+            days=days,
             deliver_after=deliver_after,
-            task_id=task.spec.id if ahead else None,
-            task_due_at=task.due_at if ahead else None,
         )
 
     def _returnable(

@@ -100,3 +100,63 @@ def test_two_writers_of_the_same_returned_step_write_it_once(engine: Engine) -> 
     assert counts(engine) == (rounds, rounds, rounds)
     with Session(engine) as s:
         assert verify_chain(s).ok
+
+
+def test_a_page_of_first_steps_is_written_once_and_never_over_a_begun_cycle(
+    engine: Engine,
+) -> None:
+    """The bulk launcher writes a page's first steps in one transaction before it starts them.
+    A retry writes nothing twice, and a cycle that already began (here: exempt, its run wrote
+    the pause first) gets no SKP task from the launcher."""
+    from domain.calendar import build_calendar
+    from domain.enums import CalendarKind, JenisJabatan
+    from domain.opening import opening_step
+    from domain.payloads import CycleInput, Placement
+    from domain.policy import DEFAULT_POLICY
+
+    def first(nip: str) -> StepRecord:
+        inp = CycleInput(
+            year=2027, nip=nip, name=f"Pegawai {nip[-3:]}", policy=DEFAULT_POLICY,
+            placement=Placement(unit_code="BKPP", position="Analis",
+                                jenis_jabatan=JenisJabatan.PELAKSANA, penilai_nip=NIP),
+            calendar=build_calendar(2027, CalendarKind.QUARTERLY),
+        )  # fmt: skip
+        return opening_step(inp, f"appraisal-2027-{nip}", T0)
+
+    nips = [f"19900101201501100{i}" for i in range(4)]
+    storage = StorageActivities(engine)
+    begun = first(nips[3]).model_copy(update={"step": "exempt", "open_tasks": [],
+                                              "notifications": []})  # fmt: skip
+    storage.write_steps([begun])
+    page = [first(n) for n in nips]
+    assert storage.write_openings(page) == {f"appraisal-2027-{n}" for n in nips[:3]}
+    once = counts(engine)
+    assert once == (4, 3, 9)  # 3 first steps + the pause; 3 drafts; notice + 2 reminders each
+    assert storage.write_openings(page) == {f"appraisal-2027-{n}" for n in nips[:3]}
+    assert counts(engine) == once
+    with Session(engine) as s:
+        assert verify_chain(s).ok
+        drafts = list(s.exec(select(Task.subject_nip).order_by(col(Task.subject_nip))))
+    assert drafts == nips[:3]
+
+
+def test_a_page_whose_cycle_began_meanwhile_is_written_one_step_at_a_time(
+    engine: Engine,
+) -> None:
+    """Another writer got one cycle's rows in first (the batch fails on its task row): the
+    others are still written, each once, and that cycle is not reported as opened."""
+    storage = StorageActivities(engine)
+    page = [step(n).model_copy(update={"workflow_id": f"{WF}-{n}"}) for n in (1, 2, 3)]
+    page = [  # each cycle's own task id, as the real first steps have
+        r.model_copy(
+            update={"open_tasks": [r.open_tasks[0].model_copy(update={"id": f"{r.workflow_id}/t"})]}
+        )  # fmt: skip
+        for r in page
+    ]
+    taken = page[1].model_copy(update={"step": "other"})  # same task row, another audit key
+    storage.write_steps([taken])
+    assert storage.write_openings(page) == {f"{WF}-1", f"{WF}-3"}
+    with Session(engine) as s:
+        keys = set(s.exec(select(AuditEvent.key)))
+        assert verify_chain(s).ok
+    assert keys == {f"{WF}-1/s1", f"{WF}-2/other", f"{WF}-3/s3"}

@@ -1,7 +1,9 @@
-"""Record workflow histories for the replay tests: `python tests/replay/record_histories.py [TAG]`.
+"""Record workflow histories for the replay tests:
+`python tests/replay/record_histories.py [TAG [SCENARIO ...]]`.
 
 A TAG (for example the patch id of a change) is added to the scenario names, so histories of the
-code before and after a patched change are both kept and both replayed.
+code before and after a patched change are both kept and both replayed. SCENARIOs, when given,
+record only those (a new scenario, without recording the others again).
 
 Run it when a workflow change is meant to be compatible, before changing the code, so the stored
 histories stand for cycles already running in production; never regenerate them to make a failing
@@ -36,6 +38,7 @@ TEMPORAL = Path(sys.executable).parent / "temporal"
 MINUTES = 0.75  # the year compressed: a day is ~0.12 s
 STEP = timedelta(seconds=0.1)
 TAG = sys.argv[1] if len(sys.argv) > 1 else ""
+ONLY = set(sys.argv[2:])
 BKPP = Actor(nip=None, roles=[Role.BKPP], username="bkpp")
 
 
@@ -53,12 +56,17 @@ def escalated(task: TaskRef) -> dict[str, Any] | None:
     return defaults(task)
 
 
-async def record(env: WorkflowEnvironment, name: str, scenario: Any, **inp: Any) -> None:
+async def record(
+    env: WorkflowEnvironment, name: str, scenario: Any, launched: bool = False, **inp: Any
+) -> None:
     start = datetime.now(UTC) + timedelta(seconds=1)
     calendar = build_compressed_calendar(2027, CalendarKind.QUARTERLY, start=start, minutes=MINUTES)
+    cycle = cycle_input(calendar=calendar, **inp)
+    if launched:  # started by the bulk launcher, which wrote the first step (domain.opening)
+        cycle = cycle.model_copy(update={"opened_at": datetime.now(UTC)})
     handle = await env.client.start_workflow(
         "AppraisalCycleWorkflow",
-        cycle_input(calendar=calendar, **inp),
+        cycle,
         id=f"appraisal-2027-{EMPLOYEE}",
         task_queue=QUEUE,
         result_type=CycleStatus,
@@ -106,7 +114,10 @@ async def main() -> None:
         ("year-leave-returned-skp-training", eventful, {}),
         ("year-escalated", overdue, {}),
         ("year-exempt-cltn", on_time, {"status": EmploymentStatus.CLTN}),
+        ("year-launched-on-time", on_time, {"launched": True}),
     ]:
+        if ONLY and name not in ONLY:
+            continue
         # The real dev server: its histories are what production replays (the time-skipping
         # test server records updates differently), on a calendar compressed to MINUTES.
         env = await WorkflowEnvironment.start_local(

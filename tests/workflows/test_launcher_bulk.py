@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -22,7 +22,7 @@ from bench.synth import build_people, org_csv
 from cli.cycle_commands import _launch as cli_launch
 from db.directory import build_cycle_input
 from db.engine import make_engine, migrate, session_scope
-from db.models import Cycle, Employee
+from db.models import AuditEvent, Cycle, Employee, Task
 from db.org_import import import_org_csv
 from domain.enums import CalendarKind
 from domain.launch import (
@@ -66,6 +66,23 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Engine:
                     opened_by="bkpp"))  # fmt: skip
         s.add(Cycle(year=YEAR + 1, calendar_kind=CalendarKind.QUARTERLY, opened_by="bkpp"))
     return engine
+
+
+def _first_steps(engine: Engine, year: int = YEAR) -> dict[str, str]:
+    """NIP -> action of the first steps written for `year`, with their SKP draft task rows."""
+    with Session(engine) as s:
+        events = {
+            e.nip: e.action
+            for e in s.exec(select(AuditEvent).where(col(AuditEvent.key).like("%/skp1/open")))
+            if e.workflow_id and e.workflow_id.startswith(f"appraisal-{year}-")
+        }
+        drafts = {
+            t.subject_nip
+            for t in s.exec(select(Task).where(col(Task.step) == "skp1/draft"))
+            if t.workflow_id.startswith(f"appraisal-{year}-")
+        }
+    assert set(events) == drafts
+    return {n: a for n, a in events.items() if n}
 
 
 def _ended(engine: Engine) -> set[str]:
@@ -117,8 +134,18 @@ async def test_launcher_starts_everyone_once_and_relaunch_skips(temporal, city):
     one, two = await _input(client, active[0]), await _input(client, active[-1])
     assert one.calendar.year_start == two.calendar.year_start  # one instant for everyone
     assert one.calendar.compression > 1
+    # The launcher wrote every active employee's first step before it started their cycle (the
+    # cycles' queue is not polled here: every row is the launcher's), and the runs were told so.
+    exempt = {p.nip for p in people if p.status != "Aktif" and p.nip not in ended}
+    opened = _first_steps(city)
+    assert set(opened) == set(active) - ended
+    assert set(opened.values()) == {"cycle_started"}
+    assert None not in (one.opened_at, two.opened_at)  # each its page's instant
+    some_exempt = sorted(exempt)[0]
+    assert (await _input(client, some_exempt)).opened_at is None  # its run writes the pause
     again = await _launch(client, city, LaunchScope(), cycles)
     assert (again.started, again.skipped_running) == (0, first.started)
+    assert _first_steps(city) == opened  # nothing written twice
 
 
 async def test_launcher_reports_unknown_nips_and_unit_scope(temporal, city):
@@ -154,6 +181,7 @@ async def test_launch_page_resumes_after_the_heartbeated_nip(temporal, city):
     for nip in people[:4]:  # never started again: the retry resumed after them
         with pytest.raises(Exception, match="not found"):
             await client.get_workflow_handle(appraisal_workflow_id(YEAR + 1, nip)).describe()
+    assert set(_first_steps(city, YEAR + 1)) == set(people[4:10])  # nor their steps written
 
 
 def test_read_page_builds_the_same_inputs_as_one_by_one(city):
