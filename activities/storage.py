@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from db.audit import append_audit
+from db.audit import AuditEntry, append_audit, append_audit_many
 from db.engine import session_scope
 from db.models import (
     AuditEvent,
@@ -142,11 +142,46 @@ class StorageActivities:
                     select(cycles.c.workflow_id).where(cycles.c.workflow_id.in_(ids))
                 )
             }  # fmt: skip
-            for key, rec in keys.items():
-                if key not in written and rec.workflow_id not in begun:
-                    self._apply(s, rec)
-                    written.add(key)
+            new = [r for k, r in keys.items() if k not in written and r.workflow_id not in begun]
+            self._apply_openings(s, new)
+            written |= {f"{r.workflow_id}/{r.step}" for r in new}
             return {keys[k].workflow_id for k in written}
+
+    def _apply_openings(self, s: Session, steps: list[StepRecord]) -> None:
+        """First steps of new cycles as one insert per table: the per-step path's statements,
+        built once per page instead of once per row (SQLAlchemy's statement building was most
+        of a step's write). Each step only opens tasks and creates its read model."""
+        if not steps:
+            return
+        cycles, tasks, notes, events = [], [], [], []
+        for rec in steps:
+            assert rec.cycle is not None
+            assert not (rec.close_tasks)
+            assert not (rec.reassign)
+            assert not (rec.training)
+            values = self._cycle_values(rec.cycle, rec.at)
+            cycles.append(self._new_cycle(rec.workflow_id, rec.cycle, rec.at, values))
+            tasks += self._task_rows(s, rec)
+            notes += self._outbox_rows(s, rec)
+            events.append(
+                AuditEntry(
+                    key=f"{rec.workflow_id}/{rec.step}",
+                    actor=rec.actor or "system",
+                    action=rec.action,
+                    workflow_id=rec.workflow_id,
+                    nip=rec.cycle.nip,
+                    before=None,
+                    after=self._after(rec),
+                    at=rec.at,
+                )  # fmt: skip
+            )
+        conn = s.connection()
+        conn.execute(insert(table_of(CycleRecord)), cycles)
+        if tasks:
+            conn.execute(insert(table_of(Task)), tasks)
+        if notes:
+            conn.execute(insert(table_of(Notification)), notes)
+        append_audit_many(s, events)
 
     def _written(self, key: str) -> bool:
         audit = table_of(AuditEvent)
@@ -184,8 +219,22 @@ class StorageActivities:
 
     @staticmethod
     def _upsert_cycle(s: Session, wf_id: str, c: CycleSnapshot, at: datetime, new: bool) -> None:
-        cr = table_of(CycleRecord)
-        values: dict[str, Any] = {
+        cr, values = table_of(CycleRecord), StorageActivities._cycle_values(c, at)
+        conn = s.connection()
+        if new:
+            conn.execute(insert(cr).values(**StorageActivities._new_cycle(wf_id, c, at, values)))
+        else:
+            conn.execute(update(cr).where(cr.c.workflow_id == wf_id).values(**values))
+
+    @staticmethod
+    def _new_cycle(
+        wf_id: str, c: CycleSnapshot, at: datetime, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"workflow_id": wf_id, "year": c.year, "nip": c.nip, "started_at": at, **values}
+
+    @staticmethod
+    def _cycle_values(c: CycleSnapshot, at: datetime) -> dict[str, Any]:
+        return {
             "unit_code": c.unit_code,
             "penilai_nip": c.penilai_nip,
             "stage": c.stage,
@@ -202,15 +251,6 @@ class StorageActivities:
             "updated_at": at,
             "closed_at": at if c.closed else None,
         }
-        conn = s.connection()
-        if new:
-            conn.execute(
-                insert(cr).values(
-                    workflow_id=wf_id, year=c.year, nip=c.nip, started_at=at, **values
-                )
-            )
-        else:
-            conn.execute(update(cr).where(cr.c.workflow_id == wf_id).values(**values))
 
     def _tasks(self, s: Session, rec: StepRecord) -> None:
         t, conn = table_of(Task), s.connection()
@@ -231,6 +271,12 @@ class StorageActivities:
                     due_at=r.due_at,
                 )
             )
+        rows = self._task_rows(s, rec)
+        if rows:
+            conn.execute(insert(t), rows)
+
+    @staticmethod
+    def _task_rows(s: Session, rec: StepRecord) -> list[dict[str, Any]]:
         rows = []
         for spec in rec.open_tasks:
             context = dict(spec.context)
@@ -245,11 +291,15 @@ class StorageActivities:
                 "escalation_level": spec.escalation_level, "context": context,
                 "result": None, "created_at": rec.at, "completed_at": None, "completed_by": None,
             })  # fmt: skip
-        if rows:
-            conn.execute(insert(t), rows)
+        return rows
 
     def _outbox(self, s: Session, rec: StepRecord) -> None:
-        rows = [
+        rows = self._outbox_rows(s, rec)
+        if rows:
+            s.connection().execute(insert(table_of(Notification)), rows)
+
+    def _outbox_rows(self, s: Session, rec: StepRecord) -> list[dict[str, Any]]:
+        return [
             {
                 "key": f"{rec.workflow_id}/{rec.step}/{n}/{nip}",
                 "recipient_nip": nip,
@@ -270,8 +320,6 @@ class StorageActivities:
             for n, note in enumerate(rec.notifications)
             for nip in self._recipients(s, note.recipient_nip, note.recipient_role)
         ]
-        if rows:
-            s.connection().execute(insert(table_of(Notification)), rows)
 
     def _recipients(self, s: Session, nip: str | None, role: Role | None) -> list[str]:
         """A person by NIP, or every active holder of a role (BKPP pool tasks)."""

@@ -198,6 +198,46 @@ def append_audit(
     return event
 
 
+class AuditEntry(BaseModel):
+    """One event for append_audit_many."""
+
+    key: str
+    actor: str
+    action: str
+    workflow_id: str | None = None
+    nip: str | None = None
+    before: Any = None
+    after: Any = None
+    at: datetime
+
+
+def append_audit_many(session: Session, entries: list[AuditEntry]) -> None:
+    """Append events whose keys are new, in order, in the caller's transaction: the chain head is
+    locked once and the rows go in as one insert (a duplicate key fails the caller's
+    transaction with IntegrityError)."""
+    if not entries:
+        return
+    conn = session.connection()
+    events, heads = table_of(AuditEvent), table_of(AuditChainHead)
+    prev_hash = _bump_head(session)
+    rows = []
+    for e in entries:
+        if e.at.utcoffset() is None:
+            raise ValueError("audit time must be timezone-aware")
+        event = AuditEvent(
+            key=e.key, at=e.at.astimezone(UTC), actor=e.actor, action=e.action,
+            workflow_id=e.workflow_id, nip=e.nip, before=to_json_value(e.before),
+            after=to_json_value(e.after), prev_hash=prev_hash, hash="",
+        )  # fmt: skip
+        event.hash = prev_hash = _event_hash(event)
+        rows.append(event.model_dump(exclude={"id"}))
+    conn.execute(insert(events), rows)  # ids follow the list: executemany runs in order
+    last_id = conn.execute(select(events.c.id).where(events.c.key == rows[-1]["key"])).scalar_one()
+    conn.execute(
+        update(heads).where(heads.c.id == _HEAD_ID).values(last_id=last_id, last_hash=prev_hash)
+    )
+
+
 def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
     """Recompute every hash in id order and name the first row whose link is broken."""
     prev_hash = GENESIS_HASH

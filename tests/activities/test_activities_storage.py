@@ -102,27 +102,29 @@ def test_two_writers_of_the_same_returned_step_write_it_once(engine: Engine) -> 
         assert verify_chain(s).ok
 
 
-def test_a_page_of_first_steps_is_written_once_and_never_over_a_begun_cycle(
-    engine: Engine,
-) -> None:
-    """The bulk launcher writes a page's first steps in one transaction before it starts them.
-    A retry writes nothing twice, and a cycle that already began (here: exempt, its run wrote
-    the pause first) gets no SKP task from the launcher."""
+def first(nip: str) -> StepRecord:
+    """The first step the bulk launcher writes for `nip` (domain.opening)."""
     from domain.calendar import build_calendar
     from domain.enums import CalendarKind, JenisJabatan
     from domain.opening import opening_step
     from domain.payloads import CycleInput, Placement
     from domain.policy import DEFAULT_POLICY
 
-    def first(nip: str) -> StepRecord:
-        inp = CycleInput(
-            year=2027, nip=nip, name=f"Pegawai {nip[-3:]}", policy=DEFAULT_POLICY,
-            placement=Placement(unit_code="BKPP", position="Analis",
-                                jenis_jabatan=JenisJabatan.PELAKSANA, penilai_nip=NIP),
-            calendar=build_calendar(2027, CalendarKind.QUARTERLY),
-        )  # fmt: skip
-        return opening_step(inp, f"appraisal-2027-{nip}", T0)
+    inp = CycleInput(
+        year=2027, nip=nip, name=f"Pegawai {nip[-3:]}", policy=DEFAULT_POLICY,
+        placement=Placement(unit_code="BKPP", position="Analis",
+                            jenis_jabatan=JenisJabatan.PELAKSANA, penilai_nip=NIP),
+        calendar=build_calendar(2027, CalendarKind.QUARTERLY),
+    )  # fmt: skip
+    return opening_step(inp, f"appraisal-2027-{nip}", T0)
 
+
+def test_a_page_of_first_steps_is_written_once_and_never_over_a_begun_cycle(
+    engine: Engine,
+) -> None:
+    """The bulk launcher writes a page's first steps in one transaction before it starts them.
+    A retry writes nothing twice, and a cycle that already began (here: exempt, its run wrote
+    the pause first) gets no SKP task from the launcher."""
     nips = [f"19900101201501100{i}" for i in range(4)]
     storage = StorageActivities(engine)
     begun = first(nips[3]).model_copy(update={"step": "exempt", "open_tasks": [],
@@ -146,17 +148,14 @@ def test_a_page_whose_cycle_began_meanwhile_is_written_one_step_at_a_time(
     """Another writer got one cycle's rows in first (the batch fails on its task row): the
     others are still written, each once, and that cycle is not reported as opened."""
     storage = StorageActivities(engine)
-    page = [step(n).model_copy(update={"workflow_id": f"{WF}-{n}"}) for n in (1, 2, 3)]
-    page = [  # each cycle's own task id, as the real first steps have
-        r.model_copy(
-            update={"open_tasks": [r.open_tasks[0].model_copy(update={"id": f"{r.workflow_id}/t"})]}
-        )  # fmt: skip
-        for r in page
-    ]
-    taken = page[1].model_copy(update={"step": "other"})  # same task row, another audit key
+    nips = [f"19900101201501100{i}" for i in range(3)]
+    page = [first(n) for n in nips]
+    # The same task row under another audit key, and no read model: the page's check passes it.
+    taken = page[1].model_copy(update={"step": "other", "cycle": None, "notifications": []})
     storage.write_steps([taken])
-    assert storage.write_openings(page) == {f"{WF}-1", f"{WF}-3"}
+    ids = [r.workflow_id for r in page]
+    assert storage.write_openings(page) == {ids[0], ids[2]}
     with Session(engine) as s:
         keys = set(s.exec(select(AuditEvent.key)))
         assert verify_chain(s).ok
-    assert keys == {f"{WF}-1/s1", f"{WF}-2/other", f"{WF}-3/s3"}
+    assert keys == {f"{ids[0]}/skp1/open", f"{ids[1]}/other", f"{ids[2]}/skp1/open"}
