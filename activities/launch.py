@@ -199,10 +199,11 @@ class LaunchActivities:
         """Write the page's first steps, then start each cycle knowing its step is written.
 
         Only for active employees (an exempt cycle's first step is a pause, written by its run).
-        `at` is when the launcher scheduled the page: the same on every attempt, so a retry after
-        a crash starts each cycle with the instant its step was written with. Writing first means
-        a crash between the two leaves steps whose cycles the retry starts; it never leaves a
-        cycle whose run believes in a step that is not there.
+        `at` is when the launcher scheduled the page. A step written before (by an attempt that
+        crashed before its starts, or a launch whose start failed) keeps the instant it was
+        written with, and its cycle is started with that one, so the run's due date is the
+        task row's. Writing first means a crash between the two leaves steps whose cycles the
+        retry starts; it never leaves a cycle whose run believes in a step that is not there.
         """
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
         steps = {
@@ -212,7 +213,7 @@ class LaunchActivities:
         }
         written = self.storage.write_openings(list(steps.values()))
         return [
-            inp.model_copy(update={"opened_at": at})
+            inp.model_copy(update={"opened_at": written[steps[inp.nip].workflow_id]})
             if inp.nip in steps and steps[inp.nip].workflow_id in written
             else inp
             for inp in inputs

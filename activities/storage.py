@@ -23,7 +23,7 @@ from db.models import (
     UnitPredikat,
     User,
 )
-from db.models.base import table_of
+from db.models.base import as_utc, table_of
 from domain.enums import Role, TaskStatus
 from domain.payloads import CycleSnapshot, StepOutcome, StepRecord, TaskSpec
 
@@ -104,9 +104,10 @@ class StorageActivities:
         if event is None:  # a concurrent retry got there first: roll ours back
             raise _AlreadyWritten
 
-    def write_openings(self, steps: list[StepRecord]) -> set[str]:
-        """Write the first steps of cycles not begun yet; returns the workflow ids whose first
-        step is in the database (written now or before, by an earlier attempt of the launch).
+    def write_openings(self, steps: list[StepRecord]) -> dict[str, datetime]:
+        """Write the first steps of cycles not begun yet; returns, for each workflow whose first
+        step is in the database (written now or by an earlier attempt), the instant it was
+        written with, which its run must be started with (`CycleInput.opened_at`).
 
         The bulk launcher calls this for a page before it starts the page's cycles. A cycle that
         already has a read model (begun by another launch, or exempt) gets nothing: its run writes
@@ -117,35 +118,34 @@ class StorageActivities:
             return self._openings(steps)
         except (IntegrityError, _AlreadyWritten):
             pass
-        done: set[str] = set()
+        done: dict[str, datetime] = {}
         for rec in steps:
             try:
                 done |= self._openings([rec])
             except (IntegrityError, _AlreadyWritten):
-                if self._written(f"{rec.workflow_id}/{rec.step}"):
-                    done.add(rec.workflow_id)
+                done |= self._openings([rec], write=False)
         return done
 
-    def _openings(self, steps: list[StepRecord]) -> set[str]:
+    def _openings(self, steps: list[StepRecord], write: bool = True) -> dict[str, datetime]:
         if not steps:
-            return set()
+            return {}
         keys = {f"{r.workflow_id}/{r.step}": r for r in steps}
         audit, cycles = table_of(AuditEvent), table_of(CycleRecord)
         with self._sqlite_lock, session_scope(self.engine) as s:
             conn = s.connection()
-            written = {
-                k for (k,) in conn.execute(select(audit.c.key).where(audit.c.key.in_(list(keys))))
-            }
+            found = select(audit.c.workflow_id, audit.c.at).where(audit.c.key.in_(list(keys)))
+            written = {w: as_utc(at) for w, at in conn.execute(found)}
+            if not write:
+                return written
             ids = [r.workflow_id for r in steps]
             begun = {
                 w for (w,) in conn.execute(
                     select(cycles.c.workflow_id).where(cycles.c.workflow_id.in_(ids))
                 )
             }  # fmt: skip
-            new = [r for k, r in keys.items() if k not in written and r.workflow_id not in begun]
+            new = [r for r in steps if r.workflow_id not in written and r.workflow_id not in begun]
             self._apply_openings(s, new)
-            written |= {f"{r.workflow_id}/{r.step}" for r in new}
-            return {keys[k].workflow_id for k in written}
+            return written | {r.workflow_id: r.at for r in new}
 
     def _apply_openings(self, s: Session, steps: list[StepRecord]) -> None:
         """First steps of new cycles as one insert per table: the per-step path's statements,

@@ -102,7 +102,7 @@ def test_two_writers_of_the_same_returned_step_write_it_once(engine: Engine) -> 
         assert verify_chain(s).ok
 
 
-def first(nip: str) -> StepRecord:
+def first(nip: str, at: datetime = T0) -> StepRecord:
     """The first step the bulk launcher writes for `nip` (domain.opening)."""
     from domain.calendar import build_calendar
     from domain.enums import CalendarKind, JenisJabatan
@@ -116,7 +116,7 @@ def first(nip: str) -> StepRecord:
                             jenis_jabatan=JenisJabatan.PELAKSANA, penilai_nip=NIP),
         calendar=build_calendar(2027, CalendarKind.QUARTERLY),
     )  # fmt: skip
-    return opening_step(inp, f"appraisal-2027-{nip}", T0)
+    return opening_step(inp, f"appraisal-2027-{nip}", at)
 
 
 def test_a_page_of_first_steps_is_written_once_and_never_over_a_begun_cycle(
@@ -131,10 +131,14 @@ def test_a_page_of_first_steps_is_written_once_and_never_over_a_begun_cycle(
                                               "notifications": []})  # fmt: skip
     storage.write_steps([begun])
     page = [first(n) for n in nips]
-    assert storage.write_openings(page) == {f"appraisal-2027-{n}" for n in nips[:3]}
+    opened = {f"appraisal-2027-{n}": T0 for n in nips[:3]}
+    assert storage.write_openings(page) == opened
     once = counts(engine)
     assert once == (4, 3, 9)  # 3 first steps + the pause; 3 drafts; notice + 2 reminders each
-    assert storage.write_openings(page) == {f"appraisal-2027-{n}" for n in nips[:3]}
+    # A later page with the same employees (a retry, or a relaunch after a failed start) writes
+    # nothing and answers the instant the steps were written with, for the runs to adopt.
+    later = [first(n, T0 + timedelta(hours=1)) for n in nips]
+    assert storage.write_openings(later) == opened
     assert counts(engine) == once
     with Session(engine) as s:
         assert verify_chain(s).ok
@@ -154,7 +158,7 @@ def test_a_page_whose_cycle_began_meanwhile_is_written_one_step_at_a_time(
     taken = page[1].model_copy(update={"step": "other", "cycle": None, "notifications": []})
     storage.write_steps([taken])
     ids = [r.workflow_id for r in page]
-    assert storage.write_openings(page) == {ids[0], ids[2]}
+    assert storage.write_openings(page) == {ids[0]: T0, ids[2]: T0}
     with Session(engine) as s:
         keys = set(s.exec(select(AuditEvent.key)))
         assert verify_chain(s).ok
