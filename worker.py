@@ -3,6 +3,7 @@
 import asyncio
 import compileall
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -148,9 +149,23 @@ async def _connect_retrying(settings: Settings, attempts: int = 60) -> Client:
     raise RuntimeError(f"Temporal at {settings.temporal_address} unreachable")
 
 
+QUEUE_CHOICES = ("all", "cycles", "launch")
+
+
+def settings_for(argv: list[str], settings: Settings) -> Settings:
+    """`python -m worker [all|cycles|launch]`: the queues this process serves, from the command
+    line over KINERJA_WORKER_QUEUES, so services of one image and one environment can split the
+    bulk launcher from the cycles (docker-compose.yml)."""
+    if not argv:
+        return settings
+    if argv[0] not in QUEUE_CHOICES or len(argv) > 1:
+        raise SystemExit(f"usage: python -m worker [{'|'.join(QUEUE_CHOICES)}]")
+    return settings.model_copy(update={"worker_queues": argv[0]})
+
+
 if __name__ == "__main__":
     from infra.logging import configure_logging
 
-    s = get_settings()
+    s = settings_for(sys.argv[1:], get_settings())
     configure_logging(level=s.log_level, json=s.log_json)
     asyncio.run(run_worker(s))

@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
-APP_SERVICES = ("api", "worker")
+APP_SERVICES = ("api", "worker", "launcher")
 APP_DEPENDENCIES = ("app-db", "temporal")
 REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "KINERJA_JWT_SECRET")
 STATEFUL = {"postgresql": "/var/lib/postgresql/data", "app-db": "/var/lib/postgresql/data"}
@@ -89,22 +89,24 @@ def check_images(doc: Doc) -> list[str]:
 
 
 def check_app_services_share_build(doc: Doc) -> list[str]:
-    """api and worker are one build and one configuration, differing in command."""
+    """api, worker and launcher are one build and one configuration, differing in command."""
     services = doc.get("services", {})
     missing = [name for name in APP_SERVICES if name not in services]
     if missing:
         return [f"missing app service(s): {missing}"]
-    api, worker = (services[name] for name in APP_SERVICES)
+    api = services["api"]
     problems = []
-    if not api.get("build") or api.get("build") != worker.get("build"):
-        problems.append("api and worker: not the same build")
-    if not api.get("command") or not worker.get("command"):
-        problems.append("api and worker: each needs an explicit command")
-    elif api["command"] == worker["command"]:
-        problems.append("api and worker: same command")
-    for key in sorted((set(api) | set(worker)) - API_ONLY_KEYS):
-        if api.get(key) != worker.get(key):
-            problems.append(f"api and worker: differ in {key!r}")
+    for name in APP_SERVICES[1:]:
+        other = services[name]
+        if not api.get("build") or api.get("build") != other.get("build"):
+            problems.append(f"api and {name}: not the same build")
+        if not api.get("command") or not other.get("command"):
+            problems.append(f"api and {name}: each needs an explicit command")
+        elif api["command"] == other["command"]:
+            problems.append(f"api and {name}: same command")
+        for key in sorted((set(api) | set(other)) - API_ONLY_KEYS):
+            if api.get(key) != other.get(key):
+                problems.append(f"api and {name}: differ in {key!r}")
     return problems
 
 
@@ -215,9 +217,25 @@ def fresh(doc: Doc) -> Doc:
 
 
 def test_expected_services(doc: Doc) -> None:
-    assert {"postgresql", "temporal", "temporal-ui", "app-db", "api", "worker"} <= set(
+    assert {"postgresql", "temporal", "temporal-ui", "app-db", "api", "worker", "launcher"} <= set(
         doc["services"]
     )
+
+
+def test_the_launcher_runs_apart_from_the_cycles(doc: Doc) -> None:
+    """The worker service serves the cycles (it is the one to scale) and the launcher service
+    the bulk launcher alone, each by the argument `python -m worker` reads."""
+    from settings import Settings
+    from worker import settings_for
+
+    served = {}
+    for name in ("worker", "launcher"):
+        command = doc["services"][name]["command"]
+        assert command[:3] == ["python", "-m", "worker"], name
+        served[name] = settings_for(command[3:], Settings()).worker_queues
+    assert served == {"worker": "cycles", "launcher": "launch"}
+    with pytest.raises(SystemExit, match="usage"):
+        settings_for(["everything"], Settings())
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
