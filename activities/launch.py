@@ -8,7 +8,7 @@ while a page here costs the launcher three events whatever its size (see bench/R
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from pydantic import BaseModel, Field
@@ -28,6 +28,7 @@ from activities.storage import StorageActivities
 from db.directory import build_cycle_input, cycle_basis, unit_with_descendants
 from db.engine import session_scope
 from db.models import Employee
+from db.models.base import as_utc
 from domain.enums import EmploymentStatus
 from domain.errors import NotFound
 from domain.launch import LaunchFailure, LaunchScope, PageRequest, PageResult
@@ -205,7 +206,7 @@ class LaunchActivities:
         task row's. Writing first means a crash between the two leaves steps whose cycles the
         retry starts; it never leaves a cycle whose run believes in a step that is not there.
         """
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        at = as_utc(at)
         steps = {
             inp.nip: opening_step(inp, appraisal_workflow_id(inp.year, inp.nip), at)
             for inp in inputs

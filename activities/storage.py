@@ -156,11 +156,8 @@ class StorageActivities:
         cycles, tasks, notes, events = [], [], [], []
         for rec in steps:
             assert rec.cycle is not None
-            assert not (rec.close_tasks)
-            assert not (rec.reassign)
-            assert not (rec.training)
-            values = self._cycle_values(rec.cycle, rec.at)
-            cycles.append(self._new_cycle(rec.workflow_id, rec.cycle, rec.at, values))
+            assert not (rec.close_tasks or rec.reassign or rec.training)  # noqa: PT018
+            cycles.append(self._new_cycle(rec.workflow_id, rec.cycle, rec.at))
             tasks += self._task_rows(s, rec)
             notes += self._outbox_rows(s, rec)
             events.append(
@@ -219,18 +216,19 @@ class StorageActivities:
 
     @staticmethod
     def _upsert_cycle(s: Session, wf_id: str, c: CycleSnapshot, at: datetime, new: bool) -> None:
-        cr, values = table_of(CycleRecord), StorageActivities._cycle_values(c, at)
-        conn = s.connection()
+        cr, conn = table_of(CycleRecord), s.connection()
         if new:
-            conn.execute(insert(cr).values(**StorageActivities._new_cycle(wf_id, c, at, values)))
+            conn.execute(insert(cr).values(**StorageActivities._new_cycle(wf_id, c, at)))
         else:
+            values = StorageActivities._cycle_values(c, at)
             conn.execute(update(cr).where(cr.c.workflow_id == wf_id).values(**values))
 
     @staticmethod
-    def _new_cycle(
-        wf_id: str, c: CycleSnapshot, at: datetime, values: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {"workflow_id": wf_id, "year": c.year, "nip": c.nip, "started_at": at, **values}
+    def _new_cycle(wf_id: str, c: CycleSnapshot, at: datetime) -> dict[str, Any]:
+        return {
+            "workflow_id": wf_id, "year": c.year, "nip": c.nip, "started_at": at,
+            **StorageActivities._cycle_values(c, at),
+        }  # fmt: skip
 
     @staticmethod
     def _cycle_values(c: CycleSnapshot, at: datetime) -> dict[str, Any]:

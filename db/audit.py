@@ -146,6 +146,19 @@ def _create_head(session: Session) -> None:
         pass
 
 
+class AuditEntry(BaseModel):
+    """One event for append_audit_many."""
+
+    key: str
+    actor: str
+    action: str
+    workflow_id: str | None = None
+    nip: str | None = None
+    before: Any = None
+    after: Any = None
+    at: datetime
+
+
 def append_audit(
     session: Session,
     *,
@@ -163,8 +176,7 @@ def append_audit(
     Appenders are serialised by the chain-head row until the caller commits, so the chain stays
     linear under concurrent writers. Needs READ COMMITTED (the default) on PostgreSQL.
     """
-    if at.utcoffset() is None:
-        raise ValueError("audit time must be timezone-aware")
+    _aware(at)
     # Core statements on the session's connection: this runs once per workflow step, and the
     # ORM unit of work costs more than the four statements themselves.
     conn = session.connection()
@@ -176,20 +188,9 @@ def append_audit(
     # Checked again under the lock: a concurrent appender of the same key may have just committed.
     if conn.execute(exists).first() is not None:
         return None
-    event = AuditEvent(
-        key=key,
-        # Microseconds are the precision both backends keep; the hash must match what reads back.
-        at=at.astimezone(UTC),
-        actor=actor,
-        action=action,
-        workflow_id=workflow_id,
-        nip=nip,
-        before=to_json_value(before),
-        after=to_json_value(after),
-        prev_hash=prev_hash,
-        hash="",
-    )
-    event.hash = _event_hash(event)
+    entry = AuditEntry(key=key, actor=actor, action=action, workflow_id=workflow_id, nip=nip,
+                       before=before, after=after, at=at)  # fmt: skip
+    event = _chained(entry, prev_hash)
     values = event.model_dump(exclude={"id"})
     event.id = conn.execute(insert(events).values(**values).returning(events.c.id)).scalar_one()
     conn.execute(
@@ -198,17 +199,29 @@ def append_audit(
     return event
 
 
-class AuditEntry(BaseModel):
-    """One event for append_audit_many."""
+def _aware(at: datetime) -> None:
+    if at.utcoffset() is None:
+        raise ValueError("audit time must be timezone-aware")
 
-    key: str
-    actor: str
-    action: str
-    workflow_id: str | None = None
-    nip: str | None = None
-    before: Any = None
-    after: Any = None
-    at: datetime
+
+def _chained(e: AuditEntry, prev_hash: str) -> AuditEvent:
+    """The event row for `e`, linked to `prev_hash` and hashed."""
+    _aware(e.at)
+    event = AuditEvent(
+        key=e.key,
+        # Microseconds are the precision both backends keep; the hash must match what reads back.
+        at=e.at.astimezone(UTC),
+        actor=e.actor,
+        action=e.action,
+        workflow_id=e.workflow_id,
+        nip=e.nip,
+        before=to_json_value(e.before),
+        after=to_json_value(e.after),
+        prev_hash=prev_hash,
+        hash="",
+    )
+    event.hash = _event_hash(event)
+    return event
 
 
 def append_audit_many(session: Session, entries: list[AuditEntry]) -> None:
@@ -222,14 +235,8 @@ def append_audit_many(session: Session, entries: list[AuditEntry]) -> None:
     prev_hash = _bump_head(session)
     rows = []
     for e in entries:
-        if e.at.utcoffset() is None:
-            raise ValueError("audit time must be timezone-aware")
-        event = AuditEvent(
-            key=e.key, at=e.at.astimezone(UTC), actor=e.actor, action=e.action,
-            workflow_id=e.workflow_id, nip=e.nip, before=to_json_value(e.before),
-            after=to_json_value(e.after), prev_hash=prev_hash, hash="",
-        )  # fmt: skip
-        event.hash = prev_hash = _event_hash(event)
+        event = _chained(e, prev_hash)
+        prev_hash = event.hash
         rows.append(event.model_dump(exclude={"id"}))
     conn.execute(insert(events), rows)  # ids follow the list: executemany runs in order
     last_id = conn.execute(select(events.c.id).where(events.c.key == rows[-1]["key"])).scalar_one()

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.calendar import CycleCalendar
-from domain.enums import Role, SkpStatus, Stage, TaskKind
+from domain.enums import EmploymentStatus, Role, SkpStatus, Stage, TaskKind
 from domain.payloads import CycleInput, CycleSnapshot, NotificationSpec, StepRecord, TaskSpec
 from domain.policy import Policy
 
@@ -113,30 +113,38 @@ def reminder_notice(
 
 
 def reminders_ahead(
-    spec: TaskSpec, policy: Policy, calendar: CycleCalendar, now: datetime
+    spec: TaskSpec,
+    policy: Policy,
+    calendar: CycleCalendar,
+    now: datetime,
+    *,
+    assignee_nip: str | None,
+    assignee_role: Role | None,
+    due_at: datetime,
 ) -> list[NotificationSpec]:
-    """The reminders a step writes ahead for a task it opens, at its original assignee and due."""
+    """The reminders a step writes ahead for a task it opens, re-dates or hands over, to whoever
+    holds it now for its due date now; none already past."""
     return [
         reminder_notice(
             spec,
-            assignee_nip=spec.assignee_nip,
-            assignee_role=spec.assignee_role,
-            due_at=spec.due_at,
+            assignee_nip=assignee_nip,
+            assignee_role=assignee_role,
+            due_at=due_at,
             days=days,
             deliver_after=at,
         )
-        for days, at in reminder_times(policy, calendar, spec.due_at, spec.visible_from)
+        for days, at in reminder_times(policy, calendar, due_at, spec.visible_from)
         if at > now
     ]
 
 
-def start_details(inp: CycleInput) -> dict[str, Any]:
+def start_details(inp: CycleInput, status: EmploymentStatus) -> dict[str, Any]:
     """What the cycle started with, recorded on its first step (one write, not two)."""
     return {
         "policy_version": inp.policy.version,
         "calendar": inp.calendar.kind.value,
         "compression": inp.calendar.compression,
-        "status": inp.status.value,
+        "status": status.value,
     }
 
 
@@ -155,14 +163,12 @@ def opening_step(inp: CycleInput, workflow_id: str, at: datetime) -> StepRecord:
         context={"version": 1},
         unit_code=inp.placement.unit_code,
     )
-    notice = task_notice(
-        draft,
-        assignee_nip=draft.assignee_nip,
-        assignee_role=draft.assignee_role,
-        due_at=draft.due_at,
-        name=inp.name,
-        nip=inp.nip,
-    )
+    holder: dict[str, Any] = {
+        "assignee_nip": draft.assignee_nip,
+        "assignee_role": draft.assignee_role,
+        "due_at": draft.due_at,
+    }
+    notice = task_notice(draft, name=inp.name, nip=inp.nip, **holder)
     return StepRecord(
         workflow_id=workflow_id,
         step=FIRST_STEP,
@@ -178,6 +184,6 @@ def opening_step(inp: CycleInput, workflow_id: str, at: datetime) -> StepRecord:
             skp_status=SkpStatus.DRAFT,
         ),
         open_tasks=[draft],
-        notifications=[notice, *reminders_ahead(draft, inp.policy, inp.calendar, at)],
-        details=start_details(inp),
+        notifications=[notice, *reminders_ahead(draft, inp.policy, inp.calendar, at, **holder)],
+        details=start_details(inp, inp.status),
     )

@@ -132,7 +132,7 @@ class AppraisalCycleWorkflow:
 
     def _start_details(self) -> dict[str, Any]:
         """What the cycle started with, recorded on its first step (one write, not two)."""
-        return start_details(self.inp.model_copy(update={"status": self.status}))
+        return start_details(self.inp, self.status)
 
     async def _wait_active_or(self, until: datetime) -> None:
         """An exempt employee is not asked to plan; wait for a return to work or the year's end."""
@@ -176,8 +176,8 @@ class AppraisalCycleWorkflow:
         cal, pol = self.inp.calendar, self.inp.policy
         first = v == 1 and self.status is EmploymentStatus.AKTIF  # also the cycle's first step
         # The bulk launcher wrote the first step (domain.opening) before it started this run.
-        adopted = first and self.inp.opened_at is not None
-        now = self.inp.opened_at if adopted and self.inp.opened_at else workflow.now()
+        opened = self.inp.opened_at if first else None
+        now = opened or workflow.now()
         deadline = skp_draft_due(cal, pol, v, now)
         note, round_ = "", 0
         draft = self._task(
@@ -186,7 +186,7 @@ class AppraisalCycleWorkflow:
         )  # fmt: skip
         stale = [self.pending_rep] if self.pending_rep and not self.pending_rep.done else []
         self.pending_rep = None  # written for the old SKP: a new one is asked for
-        if adopted:
+        if opened is not None:
             self.desk.adopt([draft])
         else:
             await self.desk.record(

@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CycleCalendar
     from domain.enums import Role, TaskKind, TaskStatus
-    from domain.opening import reminder_notice, reminder_times
+    from domain.opening import reminder_notice, reminder_times, reminders_ahead
     from domain.payloads import (
         TASK_PAYLOADS,
         UNWRITTEN_STEPS,
@@ -243,13 +243,9 @@ class Desk:
             notifications=[*(notify or []), *self._reminders_for(open_tasks, reassign)],
             **extra,
         )
-        self.seq += 1
-        seq = self.seq
         # Known before the write: a regular activity's rows are visible before its result comes
         # back in a later workflow task, and a completion arriving first must find the task.
-        for t in open_tasks or []:
-            self.tasks[t.spec.id] = t
-            t.opened_seq = seq
+        seq = self._next_step(open_tasks or [])
         if self._returnable(close, open_tasks, cancel, reassign, record):
             self.unwritten.append((seq, record))
             self._closed([*(close or [])])
@@ -275,10 +271,15 @@ class Desk:
         """Count a step the run's starter wrote (the bulk launcher's first steps) as this run's
         next step, opening `open_tasks`: the same record the run would have written, built from
         its input by `domain.opening`, so the input in the history is the step's record."""
+        self._next_step(open_tasks)
+
+    def _next_step(self, open_tasks: list[OpenTask]) -> int:
+        """Number the run's next step and register the tasks it opens; returns the number."""
         self.seq += 1
         for t in open_tasks:
             self.tasks[t.spec.id] = t
             t.opened_seq = self.seq
+        return self.seq
 
     def _reminders_for(
         self, opened: list[OpenTask] | None, moved: list[OpenTask] | None
@@ -290,14 +291,20 @@ class Desk:
         if not (opened or moved) or not self.reminders_ahead():
             return []
         now = workflow.now()
-        notes = []
-        for t in [*(opened or []), *(moved or [])]:
-            if t.level > 0 or t.done:
-                continue
-            for days, at in self._reminder_times(t):
-                if at > now:
-                    notes.append(self._reminder(t, days, deliver_after=at))
-        return notes
+        return [
+            note
+            for t in [*(opened or []), *(moved or [])]
+            if t.level == 0 and not t.done
+            for note in reminders_ahead(
+                t.spec,
+                self.policy,
+                self.calendar,
+                now,
+                assignee_nip=t.assignee_nip,
+                assignee_role=t.assignee_role,
+                due_at=t.due_at,
+            )  # fmt: skip
+        ]
 
     def _reminder_times(self, task: OpenTask) -> list[tuple[int, datetime]]:
         """(days before due, instant) of its reminders, earliest first; none before it opens."""
