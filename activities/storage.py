@@ -35,6 +35,15 @@ class _AlreadyWritten(Exception):
     """The step's audit key exists: a retry of a step already written."""
 
 
+class _Pending:
+    """One caller's steps waiting in the group commit of `write_steps`."""
+
+    def __init__(self, steps: list[StepRecord]) -> None:
+        self.steps = steps
+        self.finished = False
+        self.error: Exception | None = None
+
+
 class StorageActivities:
     """Activities bound to one database engine."""
 
@@ -46,6 +55,10 @@ class StorageActivities:
         self._sqlite_lock: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        # write_steps' group commit: callers waiting, and whether one is writing for them
+        self._group = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._leading = False
 
     @activity.defn(name="record_step")
     def record_step(self, rec: StepRecord) -> StepOutcome:
@@ -58,9 +71,59 @@ class StorageActivities:
 
         The API calls this before it answers a completion, the step activity for what the API
         may have missed (STEPS_RETURNED_BY_UPDATE in workflows/desk.py).
+
+        Group commit: callers that arrive while a write is under way queue up, and the next
+        leader writes all their steps in one transaction (one chain-head lock, one commit). The
+        API's completions used to wait most of their round trip for one another's transactions
+        (the bench's Server-Timing: the write phase 150-260 ms of a 230-350 ms p50 under 20
+        clients on SQLite). A batch that fails is written caller by caller, each getting its
+        own error.
         """
-        for step in steps:
-            self._write(step)
+        if not steps:
+            return
+        mine = _Pending(list(steps))
+        with self._group:
+            self._queue.append(mine)
+            while self._leading and not mine.finished:
+                self._group.wait()
+            if not mine.finished:
+                self._leading = True
+                batch, self._queue = self._queue, []
+        if not mine.finished:
+            try:
+                self._write_batch(batch)
+            finally:
+                with self._group:
+                    self._leading = False
+                    self._group.notify_all()
+        if mine.error is not None:
+            raise mine.error
+
+    def _write_batch(self, batch: list["_Pending"]) -> None:
+        """All the batch's steps in one transaction, or else each caller's on its own."""
+        try:
+            self._write_many([rec for p in batch for rec in p.steps])
+        except Exception:  # a step another writer took meanwhile, or one bad step: one by one
+            for p in batch:
+                try:
+                    for rec in p.steps:
+                        self._write(rec)
+                except Exception as exc:
+                    p.error = exc
+        finally:
+            for p in batch:
+                p.finished = True
+
+    def _write_many(self, steps: list[StepRecord]) -> None:
+        """Steps not written yet, in order, in one transaction; a key twice is written once."""
+        todo = {f"{r.workflow_id}/{r.step}": r for r in reversed(steps)}  # the first of a key
+        audit = table_of(AuditEvent)
+        with self._sqlite_lock, session_scope(self.engine) as s:
+            done = select(audit.c.key).where(audit.c.key.in_(list(todo)))
+            for key in s.connection().execute(done).scalars():
+                todo.pop(key)
+            ordered = [r for r in steps if todo.get(f"{r.workflow_id}/{r.step}") is r]
+            append_audit_many(s, [self._rows(s, rec) for rec in ordered])
 
     def _write(self, rec: StepRecord) -> StepOutcome:
         """Apply one step idempotently: the audit key "{workflow_id}/{step}" marks it as written."""
@@ -86,6 +149,12 @@ class StorageActivities:
 
     def _apply(self, s: Session, rec: StepRecord) -> None:
         """The step's rows in the caller's transaction; _AlreadyWritten if its key is taken."""
+        # The audit event last, so the chain's lock is held only for the append and commit.
+        if append_audit(s, **dict(self._rows(s, rec))) is None:
+            raise _AlreadyWritten  # a concurrent retry got there first: roll ours back
+
+    def _rows(self, s: Session, rec: StepRecord) -> AuditEntry:
+        """The step's rows but its audit event, which is returned for the caller to append."""
         before = self._before(s, rec)
         if rec.cycle is not None:
             self._upsert_cycle(s, rec.workflow_id, rec.cycle, rec.at, before is None)
@@ -94,15 +163,12 @@ class StorageActivities:
         if rec.training is not None:
             self._training(s, rec)
         s.flush()
-        # Last, so the audit chain's lock is held only for the append and commit.
-        event = append_audit(
-            s, key=f"{rec.workflow_id}/{rec.step}", actor=rec.actor or "system",
+        return AuditEntry(
+            key=f"{rec.workflow_id}/{rec.step}", actor=rec.actor or "system",
             action=rec.action, workflow_id=rec.workflow_id,
             nip=rec.cycle.nip if rec.cycle else None, before=before, after=self._after(rec),
             at=rec.at,
         )  # fmt: skip
-        if event is None:  # a concurrent retry got there first: roll ours back
-            raise _AlreadyWritten
 
     def write_openings(self, steps: list[StepRecord]) -> dict[str, datetime]:
         """Write the first steps of cycles not begun yet; returns, for each workflow whose first

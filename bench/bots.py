@@ -88,11 +88,26 @@ class Latencies:
 
     ms: list[float] = field(default_factory=list)
     codes: dict[int, int] = field(default_factory=dict)
+    # the API's Server-Timing phases of each 200 (read, update, write), in ms
+    phases: dict[str, list[float]] = field(default_factory=dict)
 
-    def add(self, ms: float, code: int) -> None:
+    def add(self, ms: float, code: int, server_timing: str = "") -> None:
         self.codes[code] = self.codes.get(code, 0) + 1
         if code == 200:
             self.ms.append(ms)
+            for name, dur in parse_server_timing(server_timing):
+                self.phases.setdefault(name, []).append(dur)
+
+
+def parse_server_timing(header: str) -> list[tuple[str, float]]:
+    """`read;dur=3.1, update;dur=80.2` -> [("read", 3.1), ("update", 80.2)]."""
+    out = []
+    for metric in filter(None, (m.strip() for m in header.split(","))):
+        name, *params = (p.strip() for p in metric.split(";"))
+        for p in params:
+            if p.startswith("dur="):
+                out.append((name, float(p[4:])))
+    return out
 
 
 @dataclass
@@ -169,13 +184,13 @@ class Bots:
                 "payload": payload(t.kind, t.period, t.subject, self.year, self.jabatan[t.subject])
             }
             headers = {"Authorization": f"Bearer {self.token(t.assignee)}"}
-            began = time.perf_counter()
+            began, timing = time.perf_counter(), ""
             try:
                 r = await self.api.post(f"/tasks/{t.id}/complete", json=body, headers=headers)
-                code = r.status_code
+                code, timing = r.status_code, r.headers.get("server-timing", "")
             except httpx.HTTPError:
                 code = 599
-            lat.add((time.perf_counter() - began) * 1000, code)
+            lat.add((time.perf_counter() - began) * 1000, code, timing)
             if code not in (200, 409) and len(self.errors) < 20:
                 self.errors.append(f"{t.kind} {code} {r.text[:300] if code != 599 else ''}")
             if code == 200:

@@ -445,6 +445,10 @@ async def completion_at_rest(
         "complete_probe_requests": len(lat.ms),
         "complete_probe_settled_s": settled_s,
         "complete_probe_status_codes": {str(k): v for k, v in sorted(lat.codes.items())},
+        # where the round trip goes: the API's Server-Timing phases, [p50, p99] ms each
+        "complete_phase_ms": {
+            k: [round(pct(v, 50), 1), round(pct(v, 99), 1)] for k, v in lat.phases.items()
+        },
     }
 
 
@@ -745,6 +749,7 @@ TABLE = [
         "raw_update_p99_ms",
     ),
     ("complete_target_ms", "completion p99 target: 2 x raw p99 + 30 (ms)", ""),
+    ("complete_phase_ms", "completion phases in the API, [p50, p99] (ms)", ""),
     ("year_complete_p50_ms", "POST /tasks/{id}/complete p50 during the year (ms)", ""),
     ("year_complete_p99_ms", "POST /tasks/{id}/complete p99 during the year (ms)", ""),
     ("inbox_p50_ms", "GET /tasks p50 at N, at rest (ms)", ""),

@@ -29,6 +29,7 @@ from api.schemas.tasks import (
     TaskPublic,
     TasksPublic,
 )
+from api.timing import ServerTiming
 from db.models import Task, task_visible
 from domain.enums import Role, TaskKind, TaskStatus
 from domain.payloads import (
@@ -143,18 +144,22 @@ async def complete_task(
     """200 with the new stage; 403 someone else's task; 409 closed; 422 names the bad field."""
     method_path = f"POST /tasks/{task_id}/complete"
     digest = idempotency.request_hash({"task": task_id, "payload": body.payload})
+    timing = ServerTiming()
     # The reads in a worker thread: blocking SQL on the event loop holds up every request.
-    task, stored = await run_in_threadpool(
-        _prepare, session, principal, task_id, idempotency_key, method_path, digest
-    )
+    async with timing("read"):
+        task, stored = await run_in_threadpool(
+            _prepare, session, principal, task_id, idempotency_key, method_path, digest
+        )
     if stored is not None:
         return stored
     try:
-        result = await _complete(task, principal, temporal, writer, body, idempotency_key)
+        async with timing("update"):
+            result = await _complete(task, principal, temporal, writer, body, idempotency_key)
         # The step the completion decided, written before the answer (STEPS_RETURNED_BY_UPDATE).
         # If this fails the client's retry with the same key gets the same steps back to write;
         # otherwise the workflow's next step activity writes them.
-        await _write_steps(writer, result.steps)
+        async with timing("write"):
+            await _write_steps(writer, result.steps)
         status, payload = 200, result.model_dump(mode="json", exclude={"steps"})
     except ApiError as exc:
         if not idempotency_key or exc.status >= 500:
@@ -174,7 +179,7 @@ async def complete_task(
             status_code=status,
             body=payload,
         )
-    return JSONResponse(payload, status_code=status)
+    return JSONResponse(payload, status_code=status, headers=timing.headers())
 
 
 # The completion reads neither JSON column, and the context (SKP, evidence) is the largest part.

@@ -6,6 +6,7 @@ the API did not (STEPS_RETURNED_BY_UPDATE). Two StorageActivities stand for the 
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
@@ -163,3 +164,93 @@ def test_a_page_whose_cycle_began_meanwhile_is_written_one_step_at_a_time(
         keys = set(s.exec(select(AuditEvent.key)))
         assert verify_chain(s).ok
     assert keys == {f"{ids[0]}/skp1/open", f"{ids[1]}/other", f"{ids[2]}/skp1/open"}
+
+
+def step_of(wf: str, task: str | None = None) -> StepRecord:
+    """Another cycle's step opening one task (`task` names it, by default after the cycle)."""
+    rec = step(1)
+    spec = rec.open_tasks[0].model_copy(update={"id": task or f"{wf}/t1"})
+    return rec.model_copy(update={"workflow_id": wf, "open_tasks": [spec]})
+
+
+class HeldLeader:
+    """Holds the first group-commit leader inside its transaction until `release()`, so the
+    callers arriving meanwhile queue up for the next batch; records each batch's callers."""
+
+    def __init__(self, storage: StorageActivities) -> None:
+        self.batches: list[list[str]] = []
+        self.entered, self.gate = threading.Event(), threading.Event()
+        write_batch = storage._write_batch
+
+        def held(batch: list[Any]) -> None:
+            self.batches.append([p.steps[0].workflow_id for p in batch])
+            self.entered.set()
+            self.gate.wait(10)
+            write_batch(batch)
+
+        storage._write_batch = held  # type: ignore[method-assign]
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def run_writers(storage: StorageActivities, groups: list[list[StepRecord]]) -> list[Any]:
+    """The first group written by a leader held until every other caller is queued; returns
+    what each caller got (None, or the exception it raised)."""
+    held = HeldLeader(storage)
+    got: list[Any] = [None] * len(groups)
+
+    def write(i: int) -> None:
+        try:
+            storage.write_steps(groups[i])
+        except Exception as exc:
+            got[i] = exc
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(len(groups))]
+    threads[0].start()
+    assert held.entered.wait(10)
+    for th in threads[1:]:
+        th.start()
+    while len(storage._queue) < len(groups) - 1:  # every other caller waits for the leader
+        threading.Event().wait(0.01)
+    held.release()
+    for th in threads:
+        th.join(30)
+    storage.held_batches = held.batches  # type: ignore[attr-defined]
+    return got
+
+
+def test_callers_arriving_during_a_write_are_written_together_in_one_group_commit(
+    engine: Engine,
+) -> None:
+    """Completions that wait for another's transaction are written in one batch after it: each
+    step once, in one transaction, and the audit chain stays whole."""
+    storage = StorageActivities(engine)
+    wfs = [f"appraisal-2027-19860926201505{i:04d}" for i in range(12)]
+    groups = [[step_of(wf)] for wf in wfs]
+    groups.append([step_of(wfs[5])])  # the same step twice (a client's retry): written once
+    assert run_writers(storage, groups) == [None] * len(groups)
+    batches = storage.held_batches  # type: ignore[attr-defined]
+    assert batches[0] == [wfs[0]]
+    assert sorted(batches[1]) == sorted([*wfs[1:], wfs[5]])  # all the others, together
+    assert len(batches) == 2
+    assert counts(engine) == (12, 12, 12)
+    with Session(engine) as s:
+        assert verify_chain(s).ok
+        assert set(s.exec(select(AuditEvent.workflow_id))) == set(wfs)
+
+
+def test_a_failing_step_in_a_group_commit_fails_only_its_own_caller(engine: Engine) -> None:
+    """One caller's step cannot be written (its task row exists under another key): the batch
+    is rolled back and written caller by caller, so the others' steps go in and only that
+    caller gets the error."""
+    storage = StorageActivities(engine)
+    wfs = [f"appraisal-2027-19860926201505{i:04d}" for i in range(4)]
+    storage.write_steps([step_of("appraisal-2027-other", task=f"{wfs[2]}/t1")])
+    got = run_writers(storage, [[step_of(wf)] for wf in wfs])
+    assert [type(g).__name__ for g in got] == ["NoneType", "NoneType", "IntegrityError", "NoneType"]
+    with Session(engine) as s:
+        written = set(s.exec(select(AuditEvent.workflow_id)))
+        assert verify_chain(s).ok
+    assert written == {"appraisal-2027-other", wfs[0], wfs[1], wfs[3]}
+    assert counts(engine) == (4, 4, 4)

@@ -30,6 +30,8 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     # the completion probe (a year apart, at rest) submitted and approved SKPs through the API
     assert result["complete_probe_requests"] > 0
     assert result["complete_probe_status_codes"].get("200") == result["complete_probe_requests"]
+    # and split each round trip by the API's Server-Timing phases
+    assert set(result["complete_phase_ms"]) == {"read", "update", "write"}
     assert "| figure |" in (tmp_path / "latest.md").read_text()
     # reminders are written ahead with their tasks, each then sent or dropped (or still held)
     assert result["reminder_steps"] == 0
@@ -92,3 +94,11 @@ def test_bench_launch_shapes_write_every_first_step_once(tmp_path: Path) -> None
         assert set(result[shape]) >= {"rate", "server", "worker", "starter", "events"}
     assert result["activity"]["events"] > result["update"]["events"]
     assert "| update |" in (tmp_path / "launch_shapes.md").read_text()
+
+
+def test_server_timing_is_read_as_phases_in_ms() -> None:
+    from bench.bots import parse_server_timing
+
+    header = 'read;dur=3.1, update;desc="workflow";dur=80.25, write, cache;dur=0'
+    assert parse_server_timing(header) == [("read", 3.1), ("update", 80.25), ("cache", 0.0)]
+    assert parse_server_timing("") == []
