@@ -13,9 +13,16 @@ from sqlmodel import Session, col, func, select
 
 from activities.storage import StorageActivities
 from db.audit import verify_chain
-from db.models import AuditEvent, Notification, Task
-from domain.enums import TaskKind, TaskStatus
-from domain.payloads import NotificationSpec, StepRecord, TaskClosure, TaskSpec
+from db.models import AuditEvent, CycleRecord, Notification, Task
+from domain.enums import SkpStatus, TaskKind, TaskStatus
+from domain.payloads import (
+    NotificationSpec,
+    StepRecord,
+    TaskClosure,
+    TaskReassignment,
+    TaskSpec,
+)
+from tests.conftest import truncate_all
 
 WF = "appraisal-2027-198609262015051001"
 NIP = "198609262015051001"
@@ -254,3 +261,66 @@ def test_a_failing_step_in_a_group_commit_fails_only_its_own_caller(engine: Engi
         assert verify_chain(s).ok
     assert written == {"appraisal-2027-other", wfs[0], wfs[1], wfs[3]}
     assert counts(engine) == (4, 4, 4)
+
+
+def a_cycles_steps(nip: str) -> list[StepRecord]:
+    """A cycle's first step, its SKP submitted (the draft closed, an approval opened, the cycle
+    moved on) and the approval escalated: a read model inserted then updated, a task opened then
+    closed, one reassigned."""
+    opening = first(nip)
+    assert opening.cycle is not None
+    wf, draft = opening.workflow_id, opening.open_tasks[0]
+    approval = draft.model_copy(
+        update={"id": f"{wf}/skp1/approve", "step": "skp1/approve",
+                "kind": TaskKind.SKP_APPROVAL, "assignee_nip": NIP}
+    )  # fmt: skip
+    submitted = opening.model_copy(update={
+        "step": "skp1/submit", "action": "skp_submitted", "actor": nip,
+        "at": T0 + timedelta(days=1),
+        "cycle": opening.cycle.model_copy(update={"skp_status": SkpStatus.DIAJUKAN}),
+        "close_tasks": [TaskClosure(id=draft.id, status=TaskStatus.COMPLETED, by=nip,
+                                    result={"skp": "ok"})],
+        "open_tasks": [approval],
+        "notifications": [NotificationSpec(recipient_nip=NIP, subject="SKP", body="periksa")],
+    })  # fmt: skip
+    escalated = submitted.model_copy(update={
+        "step": "skp1/escalate", "action": "task_escalated", "actor": "system",
+        "at": T0 + timedelta(days=9), "close_tasks": [], "open_tasks": [], "notifications": [],
+        "reassign": [TaskReassignment(id=approval.id, assignee_nip="197001012000011001",
+                                      escalation_level=1, due_at=T0 + timedelta(days=12))],
+    })  # fmt: skip
+    return [opening, submitted, escalated]
+
+
+def stored(engine: Engine) -> list[list[Any]]:
+    """Every written row that a step decides, ids and timestamps of insertion aside."""
+    with Session(engine) as s:
+        return [
+            [(e.key, e.actor, e.before, e.after, e.prev_hash, e.hash)
+             for e in s.exec(select(AuditEvent).order_by(col(AuditEvent.id)))],
+            sorted(r.model_dump(exclude={"id"}).items().__repr__()
+                   for r in s.exec(select(CycleRecord))),
+            sorted(r.model_dump().items().__repr__() for r in s.exec(select(Task))),
+            sorted(r.model_dump(exclude={"id"}).items().__repr__()
+                   for r in s.exec(select(Notification))),
+        ]  # fmt: skip
+
+
+def test_a_batch_writes_exactly_what_the_steps_written_one_by_one_write(engine: Engine) -> None:
+    """The group commit's statements (one per kind of row) store the same rows and the same audit
+    chain, hash for hash, as writing each step in a transaction of its own, including a cycle
+    inserted then updated, a task opened then closed and one reassigned within the batch."""
+    steps = a_cycles_steps(NIP) + a_cycles_steps("199001012015011001")
+    storage = StorageActivities(engine)
+    for rec in steps:
+        assert storage._write(rec).applied
+    one_by_one = stored(engine)
+    truncate_all(engine)
+    storage._write_many(steps)
+    assert stored(engine) == one_by_one
+    with Session(engine) as s:
+        assert verify_chain(s).ok
+        tasks = dict(s.exec(select(Task.id, Task.status)).all())
+        moved = s.exec(select(Task.assignee_nip).where(col(Task.escalation_level) == 1)).all()
+    assert sorted(tasks.values()) == [TaskStatus.COMPLETED] * 2 + [TaskStatus.OPEN] * 2
+    assert moved == ["197001012000011001"] * 2
