@@ -138,7 +138,11 @@ class OutboxDispatcher:
                     row.delivered_at = datetime.now(UTC)
                     done += 1
                 s.add(row)
-                s.flush()
+            # One flush at the commit, after the sends. On SQLite the reads above take no lock,
+            # so the database's single write lock is held for this flush alone, not across the
+            # batch's sends (an SMTP round trip each): a flush per row held it from the first
+            # row's on, and every step write of the API and the worker waited behind the sends.
+            # On PostgreSQL the rows stay claimed by FOR UPDATE SKIP LOCKED until the commit.
         return done
 
     @staticmethod

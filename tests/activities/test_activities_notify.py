@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, update
 from sqlmodel import Session, select
 
 from activities.notify import OutboxDispatcher, SmtpChannel, WebhookChannel, make_channel
 from db.engine import session_scope
 from db.models import CycleRecord, Employee, Notification, OrgUnit, Task
+from db.models.base import table_of
 from domain.enums import EmployeeType, JenisJabatan, Stage, TaskKind, TaskStatus, UnitKind
 
 NIP = "198609262015051001"
@@ -89,6 +90,35 @@ def test_smtp_delivers_each_message_once(outbox: Engine, smtp: tuple[Inbox, int]
     with Session(outbox) as s:
         rows = s.exec(select(Notification)).all()
         assert all(r.delivered_at is not None and r.attempts == 1 for r in rows)
+
+
+class WritesWhileSending:
+    """A channel that, as each message goes out, has another connection write to the database
+    with a short lock timeout: what a step write of the API does meanwhile."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.writes = engine, []
+
+    def send(self, note: Notification, address: str | None) -> None:
+        other = create_engine(self.engine.url, connect_args={"timeout": 0.2})
+        try:
+            with other.begin() as conn:
+                conn.execute(update(table_of(Employee)).values(email=f"n{note.id}@x.go.id"))
+            self.writes.append(note.id)
+        finally:
+            other.dispose()
+
+
+def test_sending_a_batch_does_not_hold_the_database_for_other_writers(outbox: Engine):
+    """While the outbox sends a batch (an SMTP round trip per message), other writers go ahead:
+    on SQLite the single write lock is taken only for the batch's flush after the sends."""
+    if outbox.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    channel = WritesWhileSending(outbox)
+    assert OutboxDispatcher(outbox, channel).deliver_batch() == 3
+    assert len(channel.writes) == 3  # every send's write got the lock within 0.2 s
+    with Session(outbox) as s:
+        assert all(r.delivered_at is not None for r in s.exec(select(Notification)))
 
 
 def test_smtp_down_retries_later_without_losing_messages(outbox: Engine):
