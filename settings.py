@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         description="run workflows in Temporal's sandbox (catches non-determinism at run time; "
         "off saves worker CPU, see README Performance)",
     )
+    worker_gc_thresholds: tuple[int, int, int] = Field(
+        default=(50_000, 20, 100),
+        description="the worker's gc.set_threshold: CPython's (700, 10, 10) ran a full "
+        "collection, which walks every cached cycle, every few seconds under load (see README "
+        "Performance)",
+    )
     seed_demo: bool = True
 
     @property

@@ -2,6 +2,7 @@
 
 import asyncio
 import compileall
+import gc
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -94,6 +95,9 @@ def precompile_workflow_modules() -> None:
 async def run_worker(settings: Settings | None = None) -> None:
     """Run the worker, the outbox dispatcher and the history archiver until SIGTERM or SIGINT."""
     settings = settings or get_settings()
+    # Fewer collections: each young one promotes survivors, and a full one walks every object of
+    # every cached cycle (250-400 ms with 2,500 cached, in the middle of updates in flight).
+    gc.set_threshold(*settings.worker_gc_thresholds)
     precompile_workflow_modules()
     client = await _connect_retrying(settings)
     await ensure_search_attributes(client, settings.temporal_namespace)

@@ -13,6 +13,7 @@ from api.errors import install_error_handlers
 from api.ratelimit import TokenBucket
 from api.routers import audit, auth, cycles, health, hr, me, org, public, tasks
 from api.temporal import TemporalGateway
+from api.timing import RequestClock
 from api.web import install_web
 from db.engine import make_engine
 from infra.logging import configure_logging
@@ -64,6 +65,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestClock)  # outermost: Server-Timing's "before" starts here
     for module in (health, auth, org, hr, cycles, tasks, me, audit, public):
         app.include_router(module.router)
     install_web(app)  # the web pages (HTML) and /static; API routes keep their JSON errors

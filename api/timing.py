@@ -6,12 +6,33 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+
+class RequestClock:
+    """ASGI middleware: notes when the request reached the app (request.state.began)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault("state", {})["began"] = time.perf_counter()
+        await self.app(scope, receive, send)
+
 
 class ServerTiming:
-    """Phases of one request in the order they ran; `headers()` gives the response header."""
+    """Phases of one request in the order they ran; `headers()` gives the response header.
 
-    def __init__(self) -> None:
+    The first phase, `before`, is what ran before the handler: routing, reading and checking
+    the body, the caller's token and account (with RequestClock installed)."""
+
+    def __init__(self, request: Request) -> None:
         self.phases: list[tuple[str, float]] = []
+        began = getattr(request.state, "began", None)
+        if began is not None:
+            self.phases.append(("before", (time.perf_counter() - began) * 1000))
 
     @asynccontextmanager
     async def __call__(self, name: str) -> AsyncIterator[None]:

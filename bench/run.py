@@ -431,9 +431,10 @@ async def completion_at_rest(
     settled_s = await quiet(stack, 60)
     bots = Bots(api, engine, token, year=PROBE_YEAR, jabatan=jabatan, clients=args.clients)
     target, deadline = 2 * started, time.perf_counter() + 300  # submit, then approve, each SKP
-    cpu0, began = stack.cpu(), time.perf_counter()
+    cpu0, began, wall0 = stack.cpu(), time.perf_counter(), time.time()
     lat = await bots.run(lambda: bots.completed >= target or time.perf_counter() > deadline)
     cpu1, wall = stack.cpu(), time.perf_counter() - began
+    await asyncio.sleep(2.5)  # the worker writes its GC pauses every 2 s
     done = max(len(lat.ms), 1)
     return {
         "complete_probe_per_s": round(len(lat.ms) / wall, 1),
@@ -449,7 +450,24 @@ async def completion_at_rest(
         "complete_phase_ms": {
             k: [round(pct(v, 50), 1), round(pct(v, 99), 1)] for k, v in lat.phases.items()
         },
+        "complete_probe_worker_gc": gc_pauses(stack.work, wall0, wall0 + wall),
     }
+
+
+def gc_pauses(work: Path, start: float, end: float) -> dict[str, Any]:
+    """The cycles' worker's GC pauses of 1 ms or more between `start` and `end` (wall time):
+    how many, their sum and the longest, in ms, for each generation."""
+    path = work / "worker-gc.json"
+    pauses = json.loads(path.read_text()) if path.exists() else []
+    out: dict[str, Any] = {}
+    for gen in (0, 1, 2):
+        ms = [p[2] for p in pauses if p[1] == gen and start <= p[0] <= end]
+        out[f"gen{gen}"] = {
+            "count": len(ms),
+            "sum_ms": round(sum(ms)),
+            "max_ms": max(ms, default=0),
+        }
+    return out
 
 
 async def quiet(stack: "Stack", limit_s: float) -> float:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Body, Header, Query
+from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -133,6 +133,7 @@ def get_task(task_id: str, session: SessionDep, principal: CurrentUser) -> TaskD
     responses={409: {"description": "Task already completed or cancelled, or cycle closed"}},
 )
 async def complete_task(
+    request: Request,
     task_id: str,
     session: SessionDep,
     principal: CurrentUser,
@@ -144,7 +145,7 @@ async def complete_task(
     """200 with the new stage; 403 someone else's task; 409 closed; 422 names the bad field."""
     method_path = f"POST /tasks/{task_id}/complete"
     digest = idempotency.request_hash({"task": task_id, "payload": body.payload})
-    timing = ServerTiming()
+    timing = ServerTiming(request)
     # The reads in a worker thread: blocking SQL on the event loop holds up every request.
     async with timing("read"):
         task, stored = await run_in_threadpool(

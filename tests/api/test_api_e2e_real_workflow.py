@@ -91,7 +91,7 @@ async def test_skp_draft_and_approval_through_the_api(real_api, auth):
     assert r.status_code == 200, r.text
     # Server-Timing names the completion's phases, in the order they ran (the bench reads it)
     phases = [m.split(";")[0].strip() for m in r.headers["server-timing"].split(",")]
-    assert phases == ["read", "update", "write"]
+    assert phases == ["before", "read", "update", "write"]
     approval = await _task(api, auth, "penilai_a", "skp_approval")
     url = f"/tasks/{approval['id']}/complete"
     r = await api.post(url, json={"payload": {"approve": True}}, headers=auth("penilai_b"))
