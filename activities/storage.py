@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import Engine, and_, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -28,7 +29,11 @@ from domain.enums import Role, TaskStatus
 from domain.payloads import CycleSnapshot, StepOutcome, StepRecord, TaskSpec
 
 ROLE_CACHE_SECONDS = 60.0
+SLOW_WRITE_S = 0.2  # a batch of steps taking longer is logged with where its time went
 FEEDBACK_LIMIT = 50  # evidence shown on one task; the public summary has the aggregates
+
+
+log = structlog.get_logger(__name__)
 
 
 class _AlreadyWritten(Exception):
@@ -130,12 +135,25 @@ class StorageActivities:
         """Steps not written yet, in order, in one transaction; a key twice is written once."""
         todo = {f"{r.workflow_id}/{r.step}": r for r in reversed(steps)}  # the first of a key
         audit = table_of(AuditEvent)
-        with self._sqlite_lock, session_scope(self.engine) as s:
-            done = select(audit.c.key).where(audit.c.key.in_(list(todo)))
-            for key in s.connection().execute(done).scalars():
-                todo.pop(key)
-            ordered = [r for r in steps if todo.get(f"{r.workflow_id}/{r.step}") is r]
-            self._apply_many(s, ordered)
+        began = time.perf_counter()
+        with self._sqlite_lock:
+            locked = time.perf_counter()
+            with session_scope(self.engine) as s:
+                done = select(audit.c.key).where(audit.c.key.in_(list(todo)))
+                for key in s.connection().execute(done).scalars():
+                    todo.pop(key)
+                ordered = [r for r in steps if todo.get(f"{r.workflow_id}/{r.step}") is r]
+                self._apply_many(s, ordered)
+                written = time.perf_counter()
+            committed = time.perf_counter()
+        if committed - began > SLOW_WRITE_S:  # what held a batch up, for the operator
+            log.warning(
+                "slow step write",
+                steps=len(ordered),
+                lock_wait_ms=round((locked - began) * 1000, 1),
+                rows_ms=round((written - locked) * 1000, 1),
+                commit_ms=round((committed - written) * 1000, 1),
+            )
 
     def _apply_many(self, s: Session, steps: list[StepRecord]) -> None:
         """Steps as one statement per kind of row (executemany), in the caller's transaction:

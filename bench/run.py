@@ -431,9 +431,11 @@ async def completion_at_rest(
     settled_s = await quiet(stack, 60)
     bots = Bots(api, engine, token, year=PROBE_YEAR, jabatan=jabatan, clients=args.clients)
     target, deadline = 2 * started, time.perf_counter() + 300  # submit, then approve, each SKP
-    cpu0, began, wall0 = stack.cpu(), time.perf_counter(), time.time()
+    api_log = stack.work / "api.log"
+    log_from = api_log.stat().st_size if api_log.exists() else 0
+    cpu0, began, wall0, mine0 = stack.cpu(), time.perf_counter(), time.time(), time.process_time()
     lat = await bots.run(lambda: bots.completed >= target or time.perf_counter() > deadline)
-    cpu1, wall = stack.cpu(), time.perf_counter() - began
+    cpu1, wall, mine = stack.cpu(), time.perf_counter() - began, time.process_time() - mine0
     await asyncio.sleep(2.5)  # the worker writes its GC pauses every 2 s
     done = max(len(lat.ms), 1)
     return {
@@ -441,6 +443,8 @@ async def completion_at_rest(
         # CPU of each process per completion, and cores busy: what bounds 20 closed-loop clients
         "complete_probe_cpu_ms": {k: round((cpu1[k] - cpu0[k]) * 1000 / done, 1) for k in cpu1},
         "complete_probe_cores_busy": round(sum(cpu1[k] - cpu0[k] for k in cpu1) / wall, 2),
+        # the bench's own clients (httpx) run on the same two cores
+        "complete_probe_client_cpu_ms": round(mine * 1000 / done, 1),
         "complete_p50_ms": round(pct(lat.ms, 50), 1),
         "complete_p99_ms": round(pct(lat.ms, 99), 1),
         "complete_probe_requests": len(lat.ms),
@@ -451,7 +455,25 @@ async def completion_at_rest(
             k: [round(pct(v, 50), 1), round(pct(v, 99), 1)] for k, v in lat.phases.items()
         },
         "complete_probe_worker_gc": gc_pauses(stack.work, wall0, wall0 + wall),
+        "complete_probe_slow_writes": slow_writes(api_log, log_from),
     }
+
+
+def slow_writes(api_log: Path, offset: int) -> list[dict[str, Any]]:
+    """The API's "slow step write" warnings logged after `offset` (where their time went)."""
+    if not api_log.exists():
+        return []
+    with api_log.open("rb") as fh:
+        fh.seek(offset)
+        lines = fh.read().decode(errors="replace").splitlines()
+    out = []
+    for line in lines:
+        with suppress(ValueError):
+            event = json.loads(line)
+            if isinstance(event, dict) and event.get("event") == "slow step write":
+                keys = ("steps", "lock_wait_ms", "rows_ms", "commit_ms")
+                out.append({k: event.get(k) for k in keys})
+    return out
 
 
 def gc_pauses(work: Path, start: float, end: float) -> dict[str, Any]:
