@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, and_, bindparam, insert, update
+from sqlalchemy import Engine, String, and_, bindparam, cast, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
@@ -504,8 +504,15 @@ class StorageActivities:
         cached = self._role_cache.get(role)
         if cached is not None and now - cached[0] < ROLE_CACHE_SECONDS:
             return cached[1]
-        users = s.exec(select(User).where(col(User.active).is_(True)))
-        holders = tuple(sorted({u.nip or u.username for u in users if role.value in u.roles}))
+        # Only the accounts whose roles' JSON text names the role, and three columns of them: at
+        # 15,000 accounts, loading every active User took 0.6 s inside a step's transaction
+        # (the API's "slow step write"), once a minute, holding up every completion meanwhile.
+        u = table_of(User)
+        named = cast(u.c.roles, String).like(f'%"{role.value}"%')
+        found = s.connection().execute(
+            select(u.c.nip, u.c.username, u.c.roles).where(u.c.active.is_(True), named)
+        )
+        holders = tuple(sorted({nip or name for nip, name, roles in found if role.value in roles}))
         self._role_cache[role] = (now, holders)
         return holders
 

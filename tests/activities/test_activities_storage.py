@@ -324,3 +324,30 @@ def test_a_batch_writes_exactly_what_the_steps_written_one_by_one_write(engine: 
         moved = s.exec(select(Task.assignee_nip).where(col(Task.escalation_level) == 1)).all()
     assert sorted(tasks.values()) == [TaskStatus.COMPLETED] * 2 + [TaskStatus.OPEN] * 2
     assert moved == ["197001012000011001"] * 2
+
+
+def test_a_notice_to_a_role_goes_to_its_active_holders_only(engine: Engine) -> None:
+    """A pool task's notice (recipient_role) reaches every active account holding exactly that
+    role, by NIP or, without one, by username; found without loading every account."""
+    from db.models import User
+    from domain.enums import Role
+
+    accounts = [
+        ("bkpp1", "196801011990031001", ["bkpp"], True),
+        ("bkpp2", "196801011990031002", ["pegawai", "bkpp"], True),
+        ("gone", "196801011990031003", ["bkpp"], False),
+        ("kepala", "196801011990031004", ["kepala_opd"], True),
+        ("bkpp_admin", None, ["admin", "bkpp"], True),
+        ("admin", None, ["admin"], True),
+    ]
+    with Session(engine) as s:
+        for username, nip, roles, active in accounts:
+            s.add(User(username=username, nip=nip, password_hash="x", roles=roles, active=active))
+        s.commit()
+    notice = NotificationSpec(
+        recipient_nip=None, recipient_role=Role.BKPP, subject="Tugas BKPP", body="baru"
+    )
+    StorageActivities(engine).write_steps([step(1).model_copy(update={"notifications": [notice]})])
+    with Session(engine) as s:
+        sent_to = sorted(s.exec(select(Notification.recipient_nip)).all())
+    assert sent_to == ["196801011990031001", "196801011990031002", "bkpp_admin"]
