@@ -106,19 +106,17 @@ def _claims(request: Request, settings: Settings, token: str) -> TokenClaims:
     return decode_local(settings, token)
 
 
-def get_principal(
-    request: Request,
-    settings: SettingsDep,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Principal:
-    """The caller of a valid token whose account still exists and is active; 401 otherwise."""
+def _verified(request: Request, settings: Settings, token: str | None) -> TokenClaims:
     if not token:
         raise unauthorized("login diperlukan")
     try:
-        claims = _claims(request, settings, token)
+        return _claims(request, settings, token)
     except TokenError as exc:
         raise unauthorized() from exc
+
+
+def principal_of(session: Session, claims: TokenClaims) -> Principal:
+    """The caller of verified `claims` whose account still exists and is active; 401 otherwise."""
     user = session.get(User, claims.username)
     if claims.external:
         # The provider vouches for the person; a local account can still switch them off.
@@ -131,4 +129,29 @@ def get_principal(
     return Principal(user.username, user.nip, roles)
 
 
+def get_principal(
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """The caller of a valid token whose account still exists and is active; 401 otherwise."""
+    return principal_of(session, _verified(request, settings, token))
+
+
+async def get_claims(
+    request: Request,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> TokenClaims:
+    """A valid token's claims, the account not checked yet: for a handler that checks it with
+    `principal_of` in the same worker-thread call as its own reads (one thread-pool hop fewer).
+    A local token is checked on the event loop (CPU only); an OIDC one may fetch the provider's
+    keys, so in a thread."""
+    if settings.oidc_jwks_url:
+        return await run_in_threadpool(_verified, request, settings, token)
+    return _verified(request, settings, token)
+
+
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+VerifiedToken = Annotated[TokenClaims, Depends(get_claims)]

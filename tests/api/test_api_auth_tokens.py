@@ -130,3 +130,26 @@ def test_oidc_token_accepted_and_mapped(oidc):
 def test_oidc_token_refused(oidc, override):
     client, sign = oidc
     assert _get_me(client, sign(**override)).status_code == 401
+
+
+def test_completion_checks_the_account_with_its_reads(client, engine, tokens):
+    """The completion verifies the account in the same worker-thread call as its task read: a
+    deleted or switched-off account gets 401 there too, before any task is looked at."""
+    with Session(engine) as s:
+        s.delete(s.get(User, "pegawai_a2"))
+        user = s.get(User, "penilai_a")
+        user.active = False
+        s.add(user)
+        s.commit()
+    body = {"payload": {"approve": True}}
+    for who in ("pegawai_a2", "penilai_a"):
+        headers = {"Authorization": f"Bearer {tokens[who]}"}
+        r = client.post("/tasks/no-such-task/complete", json=body, headers=headers)
+        assert r.status_code == 401, (who, r.text)
+    r = client.post(
+        "/tasks/no-such-task/complete",
+        json=body,
+        headers={"Authorization": f"Bearer {tokens['pegawai_a1']}"},
+    )
+    assert r.status_code == 404
+    assert client.post("/tasks/no-such-task/complete", json=body).status_code == 401
