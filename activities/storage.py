@@ -117,18 +117,25 @@ class StorageActivities:
             raise mine.error
 
     def _write_batch(self, batch: list["_Pending"]) -> None:
-        """All the batch's steps in one transaction, or else each caller's on its own."""
+        """All the batch's steps in one transaction, or else each caller's on its own. If the
+        writing thread is interrupted (not an Exception: it is re-raised in that thread), every
+        caller of the batch gets an error: none of them is told its steps were written."""
+        done = False
         try:
-            self._write_many([rec for p in batch for rec in p.steps])
-        except Exception:  # a step another writer took meanwhile, or one bad step: one by one
-            for p in batch:
-                try:
-                    for rec in p.steps:
-                        self._write(rec)
-                except Exception as exc:
-                    p.error = exc
+            try:
+                self._write_many([rec for p in batch for rec in p.steps])
+            except Exception:  # a step another writer took meanwhile, or one bad step: one by one
+                for p in batch:
+                    try:
+                        for rec in p.steps:
+                            self._write(rec)
+                    except Exception as exc:
+                        p.error = exc
+            done = True
         finally:
             for p in batch:
+                if not done and p.error is None:
+                    p.error = RuntimeError("the step write was interrupted; retry the request")
                 p.finished = True
 
     def _write_many(self, steps: list[StepRecord]) -> None:

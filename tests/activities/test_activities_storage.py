@@ -210,7 +210,7 @@ def run_writers(storage: StorageActivities, groups: list[list[StepRecord]]) -> l
     def write(i: int) -> None:
         try:
             storage.write_steps(groups[i])
-        except Exception as exc:
+        except BaseException as exc:  # noqa: BLE001 - a leader's interruption is recorded too
             got[i] = exc
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(len(groups))]
@@ -351,3 +351,21 @@ def test_a_notice_to_a_role_goes_to_its_active_holders_only(engine: Engine) -> N
     with Session(engine) as s:
         sent_to = sorted(s.exec(select(Notification.recipient_nip)).all())
     assert sent_to == ["196801011990031001", "196801011990031002", "bkpp_admin"]
+
+
+def test_an_interrupted_group_commit_tells_every_caller_it_failed(engine: Engine) -> None:
+    """If the thread writing a batch is interrupted (SystemExit, not an Exception), the callers
+    whose steps it carried get an error, never a silent success."""
+    storage = StorageActivities(engine)
+
+    def interrupted(steps: list[StepRecord]) -> None:
+        raise SystemExit("worker thread stopped")
+
+    storage._write_many = interrupted  # type: ignore[method-assign]
+    wfs = [f"appraisal-2027-19860926201505{i:04d}" for i in range(3)]
+    got = run_writers(storage, [[step_of(wf)] for wf in wfs])
+    # A leader's own thread ends with the interruption; every other caller gets RuntimeError.
+    assert type(got[0]) is SystemExit
+    assert all(type(g) in (SystemExit, RuntimeError) for g in got[1:]), got
+    assert RuntimeError in {type(g) for g in got[1:]}
+    assert counts(engine) == (0, 0, 0)
