@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from db.audit import AuditEntry, append_audit, append_audit_many
+from db.audit import AuditEntry, append_audit_many
 from db.engine import session_scope
 from db.models import (
     AuditEvent,
@@ -163,10 +163,12 @@ class StorageActivities:
             )
 
     def _apply_many(self, s: Session, steps: list[StepRecord]) -> None:
-        """Steps as one statement per kind of row (executemany), in the caller's transaction:
-        the rows `_apply` writes step by step. Statement building was most of a step's write in
-        the API's profile, so a batch builds each statement once. Each step's audit "before"
-        is its cycle as the previous step of the batch left it."""
+        """The rows of `steps` (read model, tasks, outbox, training, audit events), in order, in
+        the caller's transaction, as one statement per kind of row (executemany): the one writer
+        of a single step, a group commit's batch and a launch page. Statement building was most
+        of a step's write in the API's profile, so a batch builds each statement once. Each
+        step's audit "before" is its cycle as the previous step of the batch left it. A key
+        already taken fails the transaction with IntegrityError."""
         if not steps:
             return
         cr, t, conn = table_of(CycleRecord), table_of(Task), s.connection()
@@ -191,7 +193,7 @@ class StorageActivities:
                 else:
                     values = self._cycle_values(rec.cycle, rec.at)
                     changed.append({"b_wf": rec.workflow_id, **_bound(values)})
-                state[rec.workflow_id] = {k: getattr(rec.cycle, k) for k in _BEFORE}
+                state[rec.workflow_id] = {k: getattr(rec.cycle, k) for k in _BEFORE}  # as stored
             opened += self._task_rows(s, rec)
             closed += [
                 {"b_id": c.id, "v_status": c.status, "v_completed_by": c.by,
@@ -247,40 +249,18 @@ class StorageActivities:
                     exists = select(audit.c.id).where(audit.c.key == key)
                     if s.connection().execute(exists).first():
                         raise _AlreadyWritten
-                    self._apply(s, rec)
+                    self._apply_many(s, [rec])
                     return StepOutcome(applied=True, org_predikat=self._org(s, rec), step=rec.step)
             except IntegrityError:
                 # Another writer of the same step (the API and a step activity both write a
-                # returned step) inserted its task rows first and committed: ours is rolled back.
+                # returned step) inserted its rows or its audit key first and committed: ours is
+                # rolled back.
                 if not self._written(key):
                     raise
             except _AlreadyWritten:
                 pass
             with session_scope(self.engine) as s:
                 return StepOutcome(applied=False, org_predikat=self._org(s, rec), step=rec.step)
-
-    def _apply(self, s: Session, rec: StepRecord) -> None:
-        """The step's rows in the caller's transaction; _AlreadyWritten if its key is taken."""
-        # The audit event last, so the chain's lock is held only for the append and commit.
-        if append_audit(s, **dict(self._rows(s, rec))) is None:
-            raise _AlreadyWritten  # a concurrent retry got there first: roll ours back
-
-    def _rows(self, s: Session, rec: StepRecord) -> AuditEntry:
-        """The step's rows but its audit event, which is returned for the caller to append."""
-        before = self._before(s, rec)
-        if rec.cycle is not None:
-            self._upsert_cycle(s, rec.workflow_id, rec.cycle, rec.at, before is None)
-        self._tasks(s, rec)
-        self._outbox(s, rec)
-        if rec.training is not None:
-            self._training(s, rec)
-        s.flush()
-        return AuditEntry(
-            key=f"{rec.workflow_id}/{rec.step}", actor=rec.actor or "system",
-            action=rec.action, workflow_id=rec.workflow_id,
-            nip=rec.cycle.nip if rec.cycle else None, before=before, after=self._after(rec),
-            at=rec.at,
-        )  # fmt: skip
 
     def write_openings(self, steps: list[StepRecord]) -> dict[str, datetime]:
         """Write the first steps of cycles not begun yet; returns, for each workflow whose first
@@ -294,13 +274,13 @@ class StorageActivities:
         """
         try:
             return self._openings(steps)
-        except (IntegrityError, _AlreadyWritten):
+        except IntegrityError:
             pass
         done: dict[str, datetime] = {}
         for rec in steps:
             try:
                 done |= self._openings([rec])
-            except (IntegrityError, _AlreadyWritten):
+            except IntegrityError:
                 done |= self._openings([rec], write=False)
         return done
 
@@ -322,41 +302,8 @@ class StorageActivities:
                 )
             }  # fmt: skip
             new = [r for r in steps if r.workflow_id not in written and r.workflow_id not in begun]
-            self._apply_openings(s, new)
+            self._apply_many(s, new)
             return written | {r.workflow_id: r.at for r in new}
-
-    def _apply_openings(self, s: Session, steps: list[StepRecord]) -> None:
-        """First steps of new cycles as one insert per table: the per-step path's statements,
-        built once per page instead of once per row (SQLAlchemy's statement building was most
-        of a step's write). Each step only opens tasks and creates its read model."""
-        if not steps:
-            return
-        cycles, tasks, notes, events = [], [], [], []
-        for rec in steps:
-            assert rec.cycle is not None
-            assert not (rec.close_tasks or rec.reassign or rec.training)  # noqa: PT018
-            cycles.append(self._new_cycle(rec.workflow_id, rec.cycle, rec.at))
-            tasks += self._task_rows(s, rec)
-            notes += self._outbox_rows(s, rec)
-            events.append(
-                AuditEntry(
-                    key=f"{rec.workflow_id}/{rec.step}",
-                    actor=rec.actor or "system",
-                    action=rec.action,
-                    workflow_id=rec.workflow_id,
-                    nip=rec.cycle.nip,
-                    before=None,
-                    after=self._after(rec),
-                    at=rec.at,
-                )  # fmt: skip
-            )
-        conn = s.connection()
-        conn.execute(insert(table_of(CycleRecord)), cycles)
-        if tasks:
-            conn.execute(insert(table_of(Task)), tasks)
-        if notes:
-            conn.execute(insert(table_of(Notification)), notes)
-        append_audit_many(s, events)
 
     def _written(self, key: str) -> bool:
         audit = table_of(AuditEvent)
@@ -366,23 +313,10 @@ class StorageActivities:
     # ---- parts -------------------------------------------------------------------------
 
     @staticmethod
-    def _before(s: Session, rec: StepRecord) -> dict[str, Any] | None:
-        cr = table_of(CycleRecord)
-        cols = (cr.c.stage, cr.c.skp_status, cr.c.annual_predikat, cr.c.penilai_nip)
-        row = s.connection().execute(select(*cols).where(cr.c.workflow_id == rec.workflow_id))
-        found = row.first()
-        return None if found is None else dict(found._mapping)
-
-    @staticmethod
     def _after(rec: StepRecord) -> dict[str, Any]:
         after: dict[str, Any] = {"details": rec.details}
         if rec.cycle:
-            after.update(
-                stage=rec.cycle.stage,
-                skp_status=rec.cycle.skp_status,
-                annual_predikat=rec.cycle.annual_predikat,
-                penilai_nip=rec.cycle.penilai_nip,
-            )
+            after.update({k: getattr(rec.cycle, k) for k in _BEFORE})
         after["tasks_opened"] = [t.id for t in rec.open_tasks]
         after["tasks_closed"] = [
             {"id": c.id, "status": c.status, "by": c.by, "result": c.result}
@@ -391,15 +325,6 @@ class StorageActivities:
         if rec.reassign:
             after["tasks_reassigned"] = [r.model_dump(mode="json") for r in rec.reassign]
         return after
-
-    @staticmethod
-    def _upsert_cycle(s: Session, wf_id: str, c: CycleSnapshot, at: datetime, new: bool) -> None:
-        cr, conn = table_of(CycleRecord), s.connection()
-        if new:
-            conn.execute(insert(cr).values(**StorageActivities._new_cycle(wf_id, c, at)))
-        else:
-            values = StorageActivities._cycle_values(c, at)
-            conn.execute(update(cr).where(cr.c.workflow_id == wf_id).values(**values))
 
     @staticmethod
     def _new_cycle(wf_id: str, c: CycleSnapshot, at: datetime) -> dict[str, Any]:
@@ -428,29 +353,6 @@ class StorageActivities:
             "closed_at": at if c.closed else None,
         }
 
-    def _tasks(self, s: Session, rec: StepRecord) -> None:
-        t, conn = table_of(Task), s.connection()
-        for c in rec.close_tasks:
-            conn.execute(
-                update(t)
-                .where(t.c.id == c.id, t.c.status == TaskStatus.OPEN.value)
-                .values(status=c.status, completed_by=c.by, completed_at=rec.at, result=c.result)
-            )
-        for r in rec.reassign:
-            conn.execute(
-                update(t)
-                .where(t.c.id == r.id)
-                .values(
-                    assignee_nip=r.assignee_nip,
-                    assignee_role=r.assignee_role,
-                    escalation_level=r.escalation_level,
-                    due_at=r.due_at,
-                )
-            )
-        rows = self._task_rows(s, rec)
-        if rows:
-            conn.execute(insert(t), rows)
-
     @staticmethod
     def _task_rows(s: Session, rec: StepRecord) -> list[dict[str, Any]]:
         rows = []
@@ -468,11 +370,6 @@ class StorageActivities:
                 "result": None, "created_at": rec.at, "completed_at": None, "completed_by": None,
             })  # fmt: skip
         return rows
-
-    def _outbox(self, s: Session, rec: StepRecord) -> None:
-        rows = self._outbox_rows(s, rec)
-        if rows:
-            s.connection().execute(insert(table_of(Notification)), rows)
 
     def _outbox_rows(self, s: Session, rec: StepRecord) -> list[dict[str, Any]]:
         return [

@@ -52,13 +52,18 @@ def test_forged_token(client, settings):
     assert _get_me(client, "not-a-jwt").status_code == 401
 
 
-def test_deleted_and_inactive_user(client, engine, tokens):
+def _delete_and_switch_off(engine, deleted: str, switched_off: str) -> None:
+    """Delete one account and deactivate another, as an administrator would."""
     with Session(engine) as s:
-        s.delete(s.get(User, "pegawai_a2"))
-        user = s.get(User, "pegawai_b1")
+        s.delete(s.get(User, deleted))
+        user = s.get(User, switched_off)
         user.active = False
         s.add(user)
         s.commit()
+
+
+def test_deleted_and_inactive_user(client, engine, tokens):
+    _delete_and_switch_off(engine, "pegawai_a2", "pegawai_b1")
     assert _get_me(client, tokens["pegawai_a2"]).status_code == 401
     assert _get_me(client, tokens["pegawai_b1"]).status_code == 401
     assert _get_me(client, tokens["pegawai_a1"]).status_code == 200
@@ -135,12 +140,7 @@ def test_oidc_token_refused(oidc, override):
 def test_completion_checks_the_account_with_its_reads(client, engine, tokens):
     """The completion verifies the account in the same worker-thread call as its task read: a
     deleted or switched-off account gets 401 there too, before any task is looked at."""
-    with Session(engine) as s:
-        s.delete(s.get(User, "pegawai_a2"))
-        user = s.get(User, "penilai_a")
-        user.active = False
-        s.add(user)
-        s.commit()
+    _delete_and_switch_off(engine, "pegawai_a2", "penilai_a")
     body = {"payload": {"approve": True}}
     for who in ("pegawai_a2", "penilai_a"):
         headers = {"Authorization": f"Bearer {tokens[who]}"}
