@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.main import create_app
-from api.security import OidcVerifier, mint_token
+from api.security import OidcVerifier, TokenError, decode_local, mint_token
 from db.models import User
 
 
@@ -153,3 +153,35 @@ def test_completion_checks_the_account_with_its_reads(client, engine, tokens):
     )
     assert r.status_code == 404
     assert client.post("/tasks/no-such-task/complete", json=body).status_code == 401
+
+
+def test_a_token_verified_before_is_remembered_until_it_expires(settings, monkeypatch):
+    token = mint_token(
+        settings, username="bkpp", nip=None, roles=["bkpp"], ttl=timedelta(minutes=5)
+    )
+    first = decode_local(settings, token)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+
+    def no_second_check(*args, **kwargs):
+        raise AssertionError("the signature was checked again")
+
+    monkeypatch.setattr(jwt, "decode", no_second_check)
+    assert decode_local(settings, token, now=exp - 1) == first
+    with pytest.raises(TokenError, match="expired"):
+        decode_local(settings, token, now=exp)  # PyJWT's rule: expired once exp <= now
+    monkeypatch.undo()
+    # Gone from the memory once refused: the token is verified again (and refused by PyJWT's
+    # clock only when it has really expired).
+    assert decode_local(settings, token) == first
+
+
+def test_a_remembered_token_does_not_vouch_for_another(client, settings):
+    token = mint_token(settings, username="bkpp", nip=None, roles=["bkpp"])
+    assert _get_me(client, token).status_code == 200  # verified and remembered
+    head, payload, signature = token.split(".")
+    flipped = "B" if signature[0] == "A" else "A"  # the first character: six real bits
+    tampered = f"{head}.{payload}.{flipped}{signature[1:]}"
+    assert _get_me(client, tampered).status_code == 401
+    other = settings.model_copy(update={"jwt_secret": "another-secret-another-secret-xx"})
+    with pytest.raises(TokenError):
+        decode_local(other, token)  # the same token under another secret is checked afresh
