@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         "collection, which walks every cached cycle, every few seconds under load (see README "
         "Performance)",
     )
+    api_gc_thresholds: tuple[int, int, int] = Field(
+        default=(50_000, 20, 100),
+        description="the API server's gc.set_threshold, after it freezes what it loaded at start "
+        "(gc.freeze); see README Performance",
+    )
     seed_demo: bool = True
 
     @property

@@ -1,5 +1,6 @@
 """The FastAPI app factory; clients and engines are built in the lifespan, never at import."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,7 +40,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cfg: Settings = settings or get_settings()
-        if settings is None:
+        if settings is None:  # the server process: process-wide settings (not in tests)
             configure_logging(level=cfg.log_level, json=cfg.log_json)
         app.state.settings = cfg
         own_engine = engine is None
@@ -50,6 +51,8 @@ def create_app(
         # Writes the steps a completion's update returns (STEPS_RETURNED_BY_UPDATE).
         app.state.step_writer = StorageActivities(app.state.engine, cfg.notify_channel)
         app.state.feedback_limiter = TokenBucket(capacity=5, refill_per_second=5 / 60)
+        if settings is None:
+            tune_gc(cfg.api_gc_thresholds)
         log.info("api started", temporal=cfg.temporal_address)
         try:
             yield
@@ -70,6 +73,15 @@ def create_app(
         app.include_router(module.router)
     install_web(app)  # the web pages (HTML) and /static; API routes keep their JSON errors
     return app
+
+
+def tune_gc(thresholds: tuple[int, int, int]) -> None:
+    """Fewer, cheaper collections for the serving process. What was loaded at start (FastAPI,
+    SQLAlchemy, pydantic and our models: a few hundred thousand objects) is frozen out of every
+    collection, and young collections run less often (each promotes survivors)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*thresholds)
 
 
 app = create_app()

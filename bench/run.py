@@ -170,7 +170,11 @@ class Stack:
         self.start_cycles_worker()
         if self.launcher:
             self._spawn("launcher", [sys.executable, "worker.py"], KINERJA_WORKER_QUEUES="launch")
-        self._spawn("api", api_server_command(host="127.0.0.1", port=self.aport))
+        # The real API under bench.api, which records its GC pauses (api-gc.json).
+        serve = api_server_command(host="127.0.0.1", port=self.aport)
+        self._spawn(
+            "api", [sys.executable, "-m", "bench.api", *serve[serve.index("uvicorn") + 1 :]]
+        )
         async with httpx.AsyncClient(base_url=self.api_url) as api:
             for _ in range(600):
                 with suppress(httpx.HTTPError):
@@ -454,7 +458,8 @@ async def completion_at_rest(
         "complete_phase_ms": {
             k: [round(pct(v, 50), 1), round(pct(v, 99), 1)] for k, v in lat.phases.items()
         },
-        "complete_probe_worker_gc": gc_pauses(stack.work, wall0, wall0 + wall),
+        "complete_probe_worker_gc": gc_pauses(stack.work / "worker-gc.json", wall0, wall0 + wall),
+        "complete_probe_api_gc": gc_pauses(stack.work / "api-gc.json", wall0, wall0 + wall),
         "complete_probe_slow_writes": slow_writes(api_log, log_from),
     }
 
@@ -476,11 +481,13 @@ def slow_writes(api_log: Path, offset: int) -> list[dict[str, Any]]:
     return out
 
 
-def gc_pauses(work: Path, start: float, end: float) -> dict[str, Any]:
-    """The cycles' worker's GC pauses of 1 ms or more between `start` and `end` (wall time):
-    how many, their sum and the longest, in ms, for each generation."""
-    path = work / "worker-gc.json"
-    pauses = json.loads(path.read_text()) if path.exists() else []
+def gc_pauses(path: Path, start: float, end: float) -> dict[str, Any] | None:
+    """A bench process's GC pauses of 1 ms or more (written to `path` by bench.gcprobe) between
+    `start` and `end` (wall time): how many, their sum and the longest, in ms, per generation;
+    None when the process wrote none."""
+    if not path.exists():
+        return None
+    pauses = json.loads(path.read_text())
     out: dict[str, Any] = {}
     for gen in (0, 1, 2):
         ms = [p[2] for p in pauses if p[1] == gen and start <= p[0] <= end]

@@ -38,3 +38,20 @@ def test_units_and_scoped_employees(client, auth):
     r = client.get(f"/employees/{ORG.pegawai_b1}", headers=auth("pegawai_a1"))
     assert r.status_code == 403
     assert client.get("/employees/000", headers=auth("bkpp")).status_code == 404
+
+
+def test_the_server_process_freezes_its_start_and_collects_less_often():
+    """What the API server does at start (not the tests' apps): what it loaded is frozen out of
+    every collection, and the thresholds are the setting's."""
+    import gc
+
+    from api.main import tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc((12_345, 7, 89))
+        assert gc.get_threshold() == (12_345, 7, 89)
+        assert gc.get_freeze_count() > 10_000  # the modules, classes and functions loaded
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

@@ -32,6 +32,9 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     assert result["complete_probe_status_codes"].get("200") == result["complete_probe_requests"]
     # and split each round trip by the API's Server-Timing phases
     assert set(result["complete_phase_ms"]) == {"before", "read", "update", "write"}
+    # and the worker's and the API's GC pauses in the window (bench.gcprobe in both processes)
+    for process in ("worker", "api"):
+        assert set(result[f"complete_probe_{process}_gc"]) == {"gen0", "gen1", "gen2"}
     assert "| figure |" in (tmp_path / "latest.md").read_text()
     # reminders are written ahead with their tasks, each then sent or dropped (or still held)
     assert result["reminder_steps"] == 0
