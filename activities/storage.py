@@ -251,9 +251,7 @@ class StorageActivities:
         with self._sqlite_lock:
             try:
                 with session_scope(self.engine) as s:
-                    audit = table_of(AuditEvent)
-                    exists = select(audit.c.id).where(audit.c.key == key)
-                    if s.connection().execute(exists).first():
+                    if s.connection().execute(_KEYS_WRITTEN, {"keys": [key]}).first():
                         raise _AlreadyWritten
                     self._apply_many(s, [rec])
                     return StepOutcome(applied=True, org_predikat=self._org(s, rec), step=rec.step)
@@ -294,7 +292,7 @@ class StorageActivities:
         if not steps:
             return {}
         keys = {f"{r.workflow_id}/{r.step}": r for r in steps}
-        audit, cycles = table_of(AuditEvent), table_of(CycleRecord)
+        audit, cycles = _AUDIT, _CYCLES
         with self._sqlite_lock, session_scope(self.engine) as s:
             conn = s.connection()
             found = select(audit.c.workflow_id, audit.c.at).where(audit.c.key.in_(list(keys)))
@@ -312,9 +310,8 @@ class StorageActivities:
             return written | {r.workflow_id: r.at for r in new}
 
     def _written(self, key: str) -> bool:
-        audit = table_of(AuditEvent)
         with self.engine.connect() as c:
-            return c.execute(select(audit.c.id).where(audit.c.key == key)).first() is not None
+            return c.execute(_KEYS_WRITTEN, {"keys": [key]}).first() is not None
 
     # ---- parts -------------------------------------------------------------------------
 

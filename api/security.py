@@ -1,9 +1,8 @@
 """Passwords (argon2 via pwdlib), local JWTs (HS256) and external OIDC tokens (JWKS)."""
 
-import threading
+import functools
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -85,30 +84,17 @@ def mint_token(
 # Tokens verified before, with their expiry: the HS256 check was 7 % of the API's CPU per task
 # completion (py-spy --gil, N=2,000 probe), paid again on every request of the same session.
 # Keyed by the whole token and the secret, so any other token, or a token under a changed secret,
-# is verified afresh. The account behind it is still read on every request (principal_of).
+# is verified afresh; a refused token is never remembered. The account behind it is still read on
+# every request (principal_of).
 VERIFIED_TOKENS_MAX = 20_000
-_verified: OrderedDict[tuple[str, str], tuple[TokenClaims, float]] = OrderedDict()
-_verified_lock = threading.Lock()
 
 
-def decode_local(settings: Settings, token: str, now: float | None = None) -> TokenClaims:
-    """Verify a locally issued token; TokenError when expired or forged."""
-    key, at = (settings.jwt_secret, token), time.time() if now is None else now
-    with _verified_lock:
-        hit = _verified.get(key)
-    if hit is not None:
-        claims, exp = hit
-        if at < exp:  # PyJWT's own rule: expired once exp <= now (no leeway)
-            return claims
-        with _verified_lock:
-            _verified.pop(key, None)
-        raise TokenError("Signature has expired")
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_MAX)
+def _verify(secret: str, token: str) -> tuple[TokenClaims, float]:
+    """The claims of a token PyJWT accepts (signature, expiry, required claims) and its expiry."""
     try:
         data = jwt.decode(
-            token,
-            settings.jwt_secret,
-            algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp", "iat", "jti"]},
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat", "jti"]}
         )
     except jwt.PyJWTError as exc:
         raise TokenError(str(exc)) from exc
@@ -117,10 +103,14 @@ def decode_local(settings: Settings, token: str, now: float | None = None) -> To
         nip=data.get("nip") if isinstance(data.get("nip"), str) else None,
         roles=parse_roles(data.get("roles")),
     )
-    with _verified_lock:
-        _verified[key] = (claims, float(data["exp"]))
-        while len(_verified) > VERIFIED_TOKENS_MAX:
-            _verified.popitem(last=False)  # the oldest
+    return claims, float(data["exp"])
+
+
+def decode_local(settings: Settings, token: str, now: float | None = None) -> TokenClaims:
+    """Verify a locally issued token; TokenError when expired or forged."""
+    claims, exp = _verify(settings.jwt_secret, token)
+    if (time.time() if now is None else now) >= exp:  # PyJWT's rule: expired once exp <= now
+        raise TokenError("Signature has expired")
     return claims
 
 

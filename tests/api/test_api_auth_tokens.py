@@ -170,8 +170,8 @@ def test_a_token_verified_before_is_remembered_until_it_expires(settings, monkey
     with pytest.raises(TokenError, match="expired"):
         decode_local(settings, token, now=exp)  # PyJWT's rule: expired once exp <= now
     monkeypatch.undo()
-    # Gone from the memory once refused: the token is verified again (and refused by PyJWT's
-    # clock only when it has really expired).
+    # The refusal was by the clock given, not a forgotten verification: on the real clock the
+    # token is still good.
     assert decode_local(settings, token) == first
 
 
