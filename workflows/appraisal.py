@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calendar import Period
     from domain.enums import (
         EmploymentStatus,
+        OrgPredikat,
         Predikat,
         Rating,
         Role,
@@ -57,7 +58,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.predikat import hasil_kerja_allowed, predikat_from_ratings
     from domain.skp import Skp
     from domain.tpp import tpp_share_for_predikat
-    from workflows.desk import CycleEnded, Desk, OpenTask, refuse, since
+    from workflows.desk import ANNUAL_AHEAD, CycleEnded, Desk, OpenTask, refuse, since
     from workflows.training_plan import plan_training
 
 HR_ROLES = (Role.BKPP, Role.ADMIN)
@@ -102,6 +103,7 @@ class AppraisalCycleWorkflow:
         self.org_rating: Rating | None = None
         self.objection_deadline: datetime | None = None
         self.pending_rep: OpenTask | None = None  # the next period's task, opened ahead
+        self.pending_annual: OpenTask | None = None  # opened ahead (ANNUAL_AHEAD)
         self.preopening = False  # PREOPEN_PERIODS applies to this run
         self.desk = Desk(self.wf_id, inp.policy, inp.calendar, self._snapshot)
 
@@ -386,12 +388,15 @@ class AppraisalCycleWorkflow:
         )
         self.stage = Stage.PELAKSANAAN
         ahead = self._preopen()  # the next period's report, written with this step
-        await self.desk.record(
+        if not ahead:  # or, after the last period, the annual rating
+            ahead = self._annual_ahead()
+        outcome = await self.desk.record(
             f"p{i}/rated",
             "period_rated",
             actor=rating.by or "",
             close=[rating],
             open_tasks=ahead,
+            want_org_predikat=self._org_wanted() if self.pending_annual else None,
             details={"period": period.label, "predikat": predikat.value},
             notify=[
                 self._note_employee(
@@ -401,6 +406,7 @@ class AppraisalCycleWorkflow:
                 *map(self._note_task, ahead),
             ],
         )
+        self._follow_org(outcome.org_predikat)
         await self._maybe_train(predikat, period)
 
     async def _maybe_train(self, predikat: Predikat | None, period: Period | None) -> None:
@@ -435,12 +441,9 @@ class AppraisalCycleWorkflow:
 
     # ---- annual evaluation, objection, incentive -------------------------------------------
 
-    async def _annual(self) -> None:
+    def _annual_task(self) -> OpenTask:
         cal, pol = self.inp.calendar, self.inp.policy
-        await self._sleep_until(cal.annual_review_at)
-        await self._ready()
-        self.stage = Stage.PENILAIAN_TAHUNAN
-        task = self._task(
+        return self._task(
             TaskKind.ANNUAL_RATING,
             "annual/rating",
             "Penilaian kinerja tahunan",
@@ -453,17 +456,52 @@ class AppraisalCycleWorkflow:
             },
             feedback=(cal.year_start, cal.year_end),
         )
-        outcome = await self.desk.record(
-            "annual/open",
-            "annual_rating_requested",
-            open_tasks=[task],
-            durable=self.desk.timer_steps_durable(),
-            notify=[self._note_task(task)],
-            want_org_predikat=self.placement.unit_code if self.placement.is_unit_head else None,
-        )
-        if outcome.org_predikat is not None:
+
+    def _annual_ahead(self) -> list[OpenTask]:
+        """The annual rating, to be opened by the step that rates the last period (ANNUAL_AHEAD).
+
+        Only once every period is rated, the year has closed and the cycle is not paused: what
+        the step after it would have opened at once. Otherwise `_annual` opens it as before.
+        """
+        cal = self.inp.calendar
+        if (
+            not self.preopening  # (a run begun before PREOPEN_PERIODS has no later patch)
+            or len(self.periods) < len(cal.periods)
+            or workflow.now() < cal.annual_review_at
+            or self.desk.paused_since is not None
+            or not since(ANNUAL_AHEAD)
+        ):
+            return []
+        self.stage = Stage.PENILAIAN_TAHUNAN
+        self.pending_annual = self._annual_task()
+        return [self.pending_annual]
+
+    def _org_wanted(self) -> str | None:
+        """The unit whose organisational predikat the annual rating's opening step reads."""
+        return self.placement.unit_code if self.placement.is_unit_head else None
+
+    def _follow_org(self, org_predikat: OrgPredikat | None) -> None:
+        if org_predikat is not None:
             # A unit head's Hasil Kerja is the unit's organisational result.
-            self.org_rating = ORG_TO_RATING.get(outcome.org_predikat.value, Rating.DI_BAWAH)
+            self.org_rating = ORG_TO_RATING.get(org_predikat.value, Rating.DI_BAWAH)
+
+    async def _annual(self) -> None:
+        cal, pol = self.inp.calendar, self.inp.policy
+        task = self.pending_annual
+        if task is None:
+            await self._sleep_until(cal.annual_review_at)
+            await self._ready()
+            self.stage = Stage.PENILAIAN_TAHUNAN
+            task = self._annual_task()
+            outcome = await self.desk.record(
+                "annual/open",
+                "annual_rating_requested",
+                open_tasks=[task],
+                durable=self.desk.timer_steps_durable(),
+                notify=[self._note_task(task)],
+                want_org_predikat=self._org_wanted(),
+            )
+            self._follow_org(outcome.org_predikat)
         res = await self.desk.wait_for(task)
         assert isinstance(res, RatingSubmission)
         predikat = predikat_from_ratings(res.hasil_kerja, res.perilaku)

@@ -58,10 +58,20 @@ STEPS_RETURNED_BY_UPDATE = "steps-returned-by-update"
 # compressed 15,000 year wrote 15,000 of them while the bots were behind, adding to the load
 # that made them late.
 REMINDERS_AHEAD = "reminders-ahead"
-NEWEST_PATCH = REMINDERS_AHEAD
+# From this patch on the step that rates the last period also opens the annual rating, when the
+# year has closed (its periods tile the year, so the last report can only be made after it): the
+# step is returned by the completion's update like any other that closes one task and opens the
+# next. Before it, the last period's rating was a step activity of its own and the annual rating
+# opened with a second one (a timer-decided step) right after: two activities, their workflow
+# tasks and their write per cycle, all at the year's end for the whole city.
+ANNUAL_AHEAD = "annual-rating-ahead"
+NEWEST_PATCH = ANNUAL_AHEAD
 # Patches that were the newest once (since `since` exists), newest first, each with the patches
 # that came after it: a run begun in its time has only its marker, and none of the later ones.
-ERAS = ((STEPS_RETURNED_BY_UPDATE, (REMINDERS_AHEAD,)),)
+ERAS = (
+    (REMINDERS_AHEAD, (ANNUAL_AHEAD,)),
+    (STEPS_RETURNED_BY_UPDATE, (REMINDERS_AHEAD, ANNUAL_AHEAD)),
+)
 
 
 def since(patch_id: str) -> bool:
