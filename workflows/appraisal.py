@@ -520,6 +520,10 @@ class AppraisalCycleWorkflow:
             "annual_rated",
             actor=task.by or "",
             close=[task],
+            # Next come the objection window's timer and then a step activity (the incentive
+            # proposal, an objection, a change of status or placement, or the cycle's end), so
+            # the rating's update returns this step (ANNUAL_AHEAD).
+            then_activity=since(ANNUAL_AHEAD),
             details={"predikat": predikat.value},
             notify=[
                 self._note_employee(

@@ -210,6 +210,7 @@ class Desk:
         reassign: list[OpenTask] | None = None,
         notify: list[NotificationSpec] | None = None,
         durable: bool = False,
+        then_activity: bool = False,
         **extra: Any,
     ) -> StepOutcome:
         """Write one step (read model, tasks, audit, outbox) in one activity.
@@ -217,7 +218,8 @@ class Desk:
         A regular activity, so that nothing is written before the decision is in the history
         (ALL_STEPS_AS_ACTIVITIES). Histories from before that patch replay with local activities
         for update-decided steps, and `durable` still marks the timer-decided ones for those
-        (TIMER_STEPS_AS_ACTIVITIES).
+        (TIMER_STEPS_AS_ACTIVITIES). `then_activity`: the caller vouches that the run's next step,
+        whatever happens, is a step activity, which writes this one first if it was returned.
         """
         closures = [
             TaskClosure(
@@ -256,7 +258,7 @@ class Desk:
         # Known before the write: a regular activity's rows are visible before its result comes
         # back in a later workflow task, and a completion arriving first must find the task.
         seq = self._next_step(open_tasks or [])
-        if self._returnable(close, open_tasks, cancel, reassign, record):
+        if self._returnable(close, open_tasks, cancel, reassign, record, then_activity):
             self.unwritten.append((seq, record))
             self._closed([*(close or [])])
             return StepOutcome(applied=True, step=step)
@@ -340,15 +342,17 @@ class Desk:
         cancel: list[OpenTask] | None,
         reassign: list[OpenTask] | None,
         record: StepRecord,
+        then_activity: bool,
     ) -> bool:
         """Whether the completion's update returns this step for its caller to write.
 
-        Only a step that closes tasks completed by updates and opens the next task: the run goes
-        on waiting for that task, so a step its caller failed to write is written by the next
-        step activity at the latest. A step whose outcome the workflow reads stays an activity.
+        Only a step that closes tasks completed by updates and opens the next task (or is
+        followed, whatever happens, by a step activity: `then_activity`): the run goes on
+        waiting for that task, so a step its caller failed to write is written by the next step
+        activity at the latest. A step whose outcome the workflow reads stays an activity.
         """
         return (
-            bool(close and open_tasks)
+            bool(close and (open_tasks or then_activity))
             and all(t.done for t in close or [])  # done only by a `complete_task` update
             and not (cancel or reassign)
             and record.want_org_predikat is None

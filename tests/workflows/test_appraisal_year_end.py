@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
@@ -9,7 +10,14 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.enums import EmploymentStatus, Rating, Role, Stage, TaskKind
-from domain.payloads import Actor, ChangeAck, StatusChange, StepRecord, TaskRef
+from domain.payloads import (
+    Actor,
+    ChangeAck,
+    StatusChange,
+    StepRecord,
+    TaskRef,
+    unwritten_steps,
+)
 from tests.workflows.conftest import StepLog
 from tests.workflows.driver import complete, defaults, drive
 from tests.workflows.people import EMPLOYEE, PENILAI, cycle_input, rating
@@ -97,11 +105,33 @@ async def test_the_last_rating_opens_the_annual_rating(env: WorkflowEnvironment,
     assert result.annual is not None
     assert result.annual.predikat.value == "Sangat Baik"
     assert result.stage is Stage.SELESAI
+    # The annual rating's step came back with its update too; the incentive's two remain.
     assert [s for s in await activity_steps(handle) if s != "skp1/open"] == [
-        "annual/rated",
         "incentive/open",
         "incentive/decided",
     ]
+    assert "annual_rated" in steps.actions(handle.id)
+
+
+async def test_an_annual_rating_step_its_caller_lost_is_written_by_the_next_step(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    handle = await start(env)
+    annual = await drive_until(env, handle, TaskKind.ANNUAL_RATING)
+    done = await complete(handle, annual, rating(), PENILAI_ACTOR, write=False)
+    assert [r.step for r in done.steps] == ["annual/rated"]
+    assert "annual_rated" not in steps.actions(handle.id)  # the API died before writing it
+    # A repeat is refused, and carries the step for the API to write.
+    again = await refused(handle, annual, rating(), PENILAI_ACTOR)
+    assert again.type == "Conflict"
+    assert [r.step for r in unwritten_steps(again.details)] == ["annual/rated"]
+    # Nobody repeats it: the incentive's proposal, after the objection window, writes it first.
+    await env.sleep(timedelta(days=15))
+    await written_soon(steps, handle, "incentive/open")
+    mine = [s.step for s in steps.steps if s.workflow_id == handle.id]
+    assert mine[-2:] == ["annual/rated", "incentive/open"]
+    assert "annual/rated" not in await activity_steps(handle)
+    await handle.terminate("test done")
 
 
 async def test_a_unit_heads_last_rating_reads_the_org_predikat(
