@@ -483,18 +483,21 @@ def slow_writes(api_log: Path, offset: int) -> list[dict[str, Any]]:
 
 def gc_pauses(path: Path, start: float, end: float) -> dict[str, Any] | None:
     """A bench process's GC pauses of 1 ms or more (written to `path` by bench.gcprobe) between
-    `start` and `end` (wall time): how many, their sum and the longest, in ms, per generation;
-    None when the process wrote none."""
+    `start` and `end` (wall time): how many, their sum and the longest, in ms, per generation,
+    with the collecting thread's CPU ms and the objects collected; None when the process wrote
+    none."""
     if not path.exists():
         return None
     pauses = json.loads(path.read_text())
     out: dict[str, Any] = {}
     for gen in (0, 1, 2):
-        ms = [p[2] for p in pauses if p[1] == gen and start <= p[0] <= end]
+        mine = [p for p in pauses if p[1] == gen and start <= p[0] <= end]
         out[f"gen{gen}"] = {
-            "count": len(ms),
-            "sum_ms": round(sum(ms)),
-            "max_ms": max(ms, default=0),
+            "count": len(mine),
+            "sum_ms": round(sum(p[2] for p in mine)),
+            "max_ms": max((p[2] for p in mine), default=0),
+            "cpu_sum_ms": round(sum(p[3] for p in mine)),
+            "collected": sum(p[4] for p in mine),
         }
     return out
 
