@@ -101,6 +101,10 @@ class AppraisalCycleWorkflow:
         self.training_open = False
         self.outcome: str | None = None
         self.org_rating: Rating | None = None
+        # The step that opens a unit head's annual rating reads the unit's org predikat; its rows
+        # (the task) are visible before its answer reaches the run, and until then a rating of
+        # the task is refused rather than checked without the rule.
+        self.org_pending = False
         self.objection_deadline: datetime | None = None
         self.pending_rep: OpenTask | None = None  # the next period's task, opened ahead
         self.pending_annual: OpenTask | None = None  # opened ahead (ANNUAL_AHEAD)
@@ -478,9 +482,12 @@ class AppraisalCycleWorkflow:
 
     def _org_wanted(self) -> str | None:
         """The unit whose organisational predikat the annual rating's opening step reads."""
-        return self.placement.unit_code if self.placement.is_unit_head else None
+        unit = self.placement.unit_code if self.placement.is_unit_head else None
+        self.org_pending = unit is not None
+        return unit
 
     def _follow_org(self, org_predikat: OrgPredikat | None) -> None:
+        self.org_pending = False
         if org_predikat is not None:
             # A unit head's Hasil Kerja is the unit's organisational result.
             self.org_rating = ORG_TO_RATING.get(org_predikat.value, Rating.DI_BAWAH)
@@ -796,6 +803,10 @@ class AppraisalCycleWorkflow:
                 "Hasil Kerja 'Di Atas Ekspektasi' tidak boleh bila ada "
                 "hasil kerja Utama di bawah ekspektasi",
                 field_name="hasil_kerja",
+            )
+        if task.spec.kind is TaskKind.ANNUAL_RATING and self.org_pending:
+            raise refuse(
+                "Conflict", "predikat organisasi unit sedang dibaca; coba lagi sebentar lagi"
             )
         if (
             task.spec.kind is TaskKind.ANNUAL_RATING

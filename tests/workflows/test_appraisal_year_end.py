@@ -48,6 +48,15 @@ async def drive_until(env: WorkflowEnvironment, handle: WorkflowHandle, kind: Ta
     raise AssertionError(f"the cycle closed without opening {kind}")
 
 
+async def drive_to_last_rating(env: WorkflowEnvironment, handle: WorkflowHandle) -> TaskRef:
+    """Work the year until the last period's rating is open; that one is left to the test."""
+    last = await drive_until(env, handle, TaskKind.PERIOD_RATING)
+    while last.period_index != 4:
+        await complete(handle, last, rating(), PENILAI_ACTOR)
+        last = await drive_until(env, handle, TaskKind.PERIOD_RATING)
+    return last
+
+
 async def activity_steps(handle: WorkflowHandle) -> list[str]:
     """The step of every step activity the run scheduled, from its history."""
     steps = []
@@ -139,7 +148,21 @@ async def test_a_unit_heads_last_rating_reads_the_org_predikat(
 ):
     steps.org_predikat = "Baik"
     handle = await start(env, cycle_input(unit_head=True))
-    annual = await drive_until(env, handle, TaskKind.ANNUAL_RATING)
+    last = await drive_to_last_rating(env, handle)
+    # While the step that opens the annual rating reads the org predikat, the task exists but a
+    # rating of it cannot be checked yet: it is refused, not let through without the rule.
+    reached, release = steps.hold("p4/rated")
+    rated_q4 = asyncio.create_task(complete(handle, last, rating(), PENILAI_ACTOR))
+    await reached.wait()
+    [annual] = [t for t in (await status(handle)).open_tasks if t.kind is TaskKind.ANNUAL_RATING]
+    try:  # (accepted, the update would wait for the held step: a timeout, not a hang)
+        early = await asyncio.wait_for(
+            refused(handle, annual, rating(Rating.DI_ATAS), PENILAI_ACTOR), timeout=10
+        )
+    finally:
+        release.set()
+    assert early.type == "Conflict"
+    await rated_q4
     rated = written(steps, handle, "p4/rated")
     assert rated.want_org_predikat == "DPMPTSP"
     assert [t.kind for t in rated.open_tasks] == [TaskKind.ANNUAL_RATING]
@@ -157,10 +180,7 @@ async def test_a_last_rating_on_leave_opens_the_annual_rating_on_return(
     env: WorkflowEnvironment, steps: StepLog
 ):
     handle = await start(env)
-    last = await drive_until(env, handle, TaskKind.PERIOD_RATING)
-    while last.period_index != 4:
-        await complete(handle, last, rating(), PENILAI_ACTOR)
-        last = await drive_until(env, handle, TaskKind.PERIOD_RATING)
+    last = await drive_to_last_rating(env, handle)
     cuti = StatusChange(status=EmploymentStatus.CUTI, reason="Cuti melahirkan", actor=BKPP)
     await handle.execute_update("change_status", cuti, result_type=ChangeAck)
     await complete(handle, last, rating(), PENILAI_ACTOR)
