@@ -400,7 +400,7 @@ class AppraisalCycleWorkflow:
             actor=rating.by or "",
             close=[rating],
             open_tasks=ahead,
-            want_org_predikat=self._org_wanted() if self.pending_annual else None,
+            want_org_predikat=self._ask_org_predikat() if self.pending_annual else None,
             details={"period": period.label, "predikat": predikat.value},
             notify=[
                 self._note_employee(
@@ -480,8 +480,9 @@ class AppraisalCycleWorkflow:
         self.pending_annual = self._annual_task()
         return [self.pending_annual]
 
-    def _org_wanted(self) -> str | None:
-        """The unit whose organisational predikat the annual rating's opening step reads."""
+    def _ask_org_predikat(self) -> str | None:
+        """The unit whose organisational predikat the annual rating's opening step is to read
+        (a unit head's), marking the answer pending until `_follow_org` has it."""
         unit = self.placement.unit_code if self.placement.is_unit_head else None
         self.org_pending = unit is not None
         return unit
@@ -506,7 +507,7 @@ class AppraisalCycleWorkflow:
                 open_tasks=[task],
                 durable=self.desk.timer_steps_durable(),
                 notify=[self._note_task(task)],
-                want_org_predikat=self._org_wanted(),
+                want_org_predikat=self._ask_org_predikat(),
             )
             self._follow_org(outcome.org_predikat)
         res = await self.desk.wait_for(task)
