@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     worker_queues: Literal["all", "cycles", "launch"] = Field(
         default="all",
         description="what this worker process serves: everything, the cycles (with outbox "
-        "delivery and history archive), or only the bulk launcher",
+        "delivery, the escalation sweeper and history archive), or only the bulk launcher",
     )
     worker_sandbox: bool = Field(
         default=True,

@@ -9,6 +9,7 @@ from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from activities.background import repeat_batches
 from db.engine import session_scope
 from db.models import CycleRecord, HistoryArchive
 
@@ -29,14 +30,9 @@ class HistoryArchiver:
         self.engine = engine
 
     async def run_forever(self, interval: float = 5.0) -> None:
-        while True:
-            try:
-                done = await self.sweep()
-            except Exception:  # database or Temporal away for a while: try again later
-                log.warning("history archive sweep failed; retrying", exc_info=True)
-                done = 0
-            if done < BATCH:
-                await asyncio.sleep(interval)
+        await repeat_batches(
+            self.sweep, full=BATCH, interval=interval, what="history archive sweep"
+        )
 
     async def sweep(self) -> int:
         """Archive up to BATCH closed cycles; returns how many were stored."""

@@ -11,6 +11,7 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from activities.background import repeat_batches
 from db.engine import session_scope
 from db.models import CycleRecord, Employee, Notification, Task
 from db.models.base import as_utc
@@ -80,14 +81,12 @@ class OutboxDispatcher:
         self.batch = 20 if engine.dialect.name == "sqlite" else BATCH
 
     async def run_forever(self, interval: float = 1.0) -> None:
-        while True:
-            try:
-                sent = await asyncio.to_thread(self.deliver_batch)
-            except Exception:  # the database may be away for a while; keep trying
-                log.warning("outbox delivery failed; retrying", exc_info=True)
-                sent = 0
-            if sent < self.batch:
-                await asyncio.sleep(interval)
+        await repeat_batches(
+            lambda: asyncio.to_thread(self.deliver_batch),
+            full=self.batch,
+            interval=interval,
+            what="outbox delivery",
+        )
 
     def deliver_batch(self) -> int:
         """Deliver (or drop) up to one batch of pending rows in one transaction; returns how many.

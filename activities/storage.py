@@ -2,7 +2,8 @@
 
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -169,6 +170,22 @@ class StorageActivities:
                 rows_ms=round((written - locked) * 1000, 1),
                 commit_ms=round((committed - written) * 1000, 1),
             )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction of this process's, queued behind its other writers (SQLite)."""
+        with self._sqlite_lock, session_scope(self.engine) as s:
+            yield s
+
+    def apply_new(self, s: Session, steps: list[StepRecord]) -> list[StepRecord]:
+        """Write, in the caller's transaction, the steps whose keys are not taken; returns them."""
+        keys = [f"{r.workflow_id}/{r.step}" for r in steps]
+        taken = (
+            set(s.connection().execute(_KEYS_WRITTEN, {"keys": keys}).scalars()) if keys else set()
+        )
+        new = [r for r, k in zip(steps, keys, strict=True) if k not in taken]
+        self._apply_many(s, new)
+        return new
 
     def _apply_many(self, s: Session, steps: list[StepRecord]) -> None:
         """The rows of `steps` (read model, tasks, outbox, training, audit events), in order, in
@@ -370,6 +387,8 @@ class StorageActivities:
                 "unit_code": spec.unit_code, "period_index": spec.period_index,
                 "status": TaskStatus.OPEN, "due_at": spec.due_at, "visible_from": spec.visible_from,
                 "escalation_level": spec.escalation_level, "context": context,
+                "escalation_nip": spec.escalation_nip,
+                "escalation_grace_s": spec.escalation_grace_s,
                 "result": None, "created_at": rec.at, "completed_at": None, "completed_by": None,
             })  # fmt: skip
         return rows

@@ -59,6 +59,16 @@ def task_spec(
     )
 
 
+def ladder_fields(
+    escalation_nip: str | None, policy: Policy, calendar: CycleCalendar
+) -> dict[str, Any]:
+    """A task's escalation ladder as its spec carries it for the sweeper (ESCALATIONS_SWEPT)."""
+    return {
+        "escalation_nip": escalation_nip,
+        "escalation_grace_s": calendar.days(policy.escalation_grace_days).total_seconds(),
+    }
+
+
 def task_notice(
     spec: TaskSpec,
     *,
@@ -148,6 +158,12 @@ def start_details(inp: CycleInput, status: EmploymentStatus) -> dict[str, Any]:
     }
 
 
+def atasan_of_own_task(inp: CycleInput) -> str | None:
+    """Where the employee's own task goes when overdue: their penilai."""
+    penilai = inp.placement.penilai_nip
+    return penilai if penilai and penilai != inp.nip else None
+
+
 def opening_step(inp: CycleInput, workflow_id: str, at: datetime) -> StepRecord:
     """The first step of an active employee's cycle opened at `at`: the SKP draft task for the
     employee, its notice and reminders, the read model in planning, and what the cycle started
@@ -162,7 +178,7 @@ def opening_step(inp: CycleInput, workflow_id: str, at: datetime) -> StepRecord:
         due=skp_draft_due(inp.calendar, inp.policy, 1, at),
         context={"version": 1},
         unit_code=inp.placement.unit_code,
-    )
+    ).model_copy(update=ladder_fields(atasan_of_own_task(inp), inp.policy, inp.calendar))
     holder: dict[str, Any] = {
         "assignee_nip": draft.assignee_nip,
         "assignee_role": draft.assignee_role,

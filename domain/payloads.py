@@ -147,6 +147,10 @@ class TaskRef(Frozen):
     escalation_level: int = 0
     period_index: int | None = None
     visible_from: datetime | None = None
+    # The ladder above the holder (TaskSpec): the level, holder and due date at a later instant
+    # follow from these (domain.escalation.holder_at), without a step in between.
+    escalation_nip: str | None = None
+    escalation_grace_s: float | None = None
 
 
 class CycleStatus(BaseModel):
@@ -302,6 +306,11 @@ class TaskSpec(Frozen):
     # A task opened ahead of its date (a period's realisation report, written with the step that
     # rates the previous period): hidden from inboxes and refused until then.
     visible_from: datetime | None = None
+    # Its escalation ladder (runs from `escalations-swept` on): overdue, it goes to this atasan
+    # (None: straight to BKPP), and each rung gets this many seconds more; the escalation sweeper
+    # moves it up. None for a task whose workflow escalates it itself.
+    escalation_nip: str | None = None
+    escalation_grace_s: float | None = None
 
 
 class TaskClosure(Frozen):

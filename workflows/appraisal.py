@@ -845,6 +845,7 @@ class AppraisalCycleWorkflow:
         old = self.placement
         self.placement = t.placement
         moved: list[OpenTask] = []
+        self.desk.advance(list(self.desk.tasks.values()))  # an overdue task stays where it went
         for task in self.desk.tasks.values():
             if task.done or task.level > 0 or task.assignee_nip in (None, self.inp.nip):
                 continue
@@ -945,7 +946,7 @@ class AppraisalCycleWorkflow:
     @workflow.query(name="open_tasks")
     def open_tasks(self) -> list[TaskRef]:
         """The tasks waiting for someone."""
-        return [t.ref() for t in self.desk.tasks.values() if not t.done]
+        return [self.desk.ref(t) for t in self.desk.tasks.values() if not t.done]
 
     @workflow.query(name="status")
     def status_query(self) -> CycleStatus:

@@ -13,7 +13,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CycleCalendar
     from domain.enums import Role, TaskKind, TaskStatus
-    from domain.opening import reminder_notice, reminder_times, reminders_ahead
+    from domain.escalation import ESCALATED, Holder, escalation_notices, holder_at, next_holder
+    from domain.opening import ladder_fields, reminder_notice, reminder_times, reminders_ahead
     from domain.payloads import (
         TASK_PAYLOADS,
         UNWRITTEN_STEPS,
@@ -65,12 +66,23 @@ REMINDERS_AHEAD = "reminders-ahead"
 # opened with a second one (a timer-decided step) right after: two activities, their workflow
 # tasks and their write per cycle, all at the year's end for the whole city.
 ANNUAL_AHEAD = "annual-rating-ahead"
-NEWEST_PATCH = ANNUAL_AHEAD
+# From this patch on an overdue task is not escalated by its workflow (a timer at its due date,
+# then a step activity and two workflow tasks): the task row carries its ladder (the atasan, the
+# grace of each rung) and the worker's escalation sweeper (activities/escalation.py) moves every
+# overdue open task of an unpaused cycle up a rung, in batches, writing the step the workflow
+# wrote (reassignment, audit event, notices). The workflow keeps no deadline timer; it derives a
+# task's holder from its dates (domain.escalation) to judge who may act, and writes the holder
+# the dates give whenever it moves a task (pause, extension, transfer). A compressed 15,000 year
+# had 4,000 reports escalate in one second, each a timer, an activity and two workflow tasks on
+# a machine already behind.
+ESCALATIONS_SWEPT = "escalations-swept"
+NEWEST_PATCH = ESCALATIONS_SWEPT
 # Patches that were the newest once (since `since` exists), newest first, each with the patches
 # that came after it: a run begun in its time has only its marker, and none of the later ones.
 ERAS = (
-    (REMINDERS_AHEAD, (ANNUAL_AHEAD,)),
-    (STEPS_RETURNED_BY_UPDATE, (REMINDERS_AHEAD, ANNUAL_AHEAD)),
+    (ANNUAL_AHEAD, (ESCALATIONS_SWEPT,)),
+    (REMINDERS_AHEAD, (ANNUAL_AHEAD, ESCALATIONS_SWEPT)),
+    (STEPS_RETURNED_BY_UPDATE, (REMINDERS_AHEAD, ANNUAL_AHEAD, ESCALATIONS_SWEPT)),
 )
 
 
@@ -98,7 +110,6 @@ def since(patch_id: str) -> bool:
 STEP_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
 )
-ESCALATION_LABELS = ("penilai", "atasan pejabat penilai", "BKPP")
 
 
 class CycleEnded(Exception):
@@ -122,17 +133,24 @@ class OpenTask:
     by: str | None = None
     opened_seq: int = 0  # the Desk's count of the step that opened it
 
-    def ref(self) -> TaskRef:
+    def holder(self) -> Holder:
+        return Holder(self.level, self.assignee_nip, self.assignee_role, self.due_at)
+
+    def ref(self, at: Holder | None = None) -> TaskRef:
+        """The task as it stands, or held as `at` says (its holder at a later instant)."""
+        h = at or self.holder()
         return TaskRef(
             id=self.spec.id,
             step=self.spec.step,
             kind=self.spec.kind,
-            assignee_nip=self.assignee_nip,
-            assignee_role=self.assignee_role,
-            due_at=self.due_at,
-            escalation_level=self.level,
+            assignee_nip=h.nip,
+            assignee_role=h.role,
+            due_at=h.due_at,
+            escalation_level=h.level,
             period_index=self.spec.period_index,
             visible_from=self.spec.visible_from,
+            escalation_nip=self.spec.escalation_nip,
+            escalation_grace_s=self.spec.escalation_grace_s,
         )
 
 
@@ -185,6 +203,8 @@ class Desk:
         self.changes = 0  # bumped to wake deadline waits after an extension or reassignment
         self._seq: dict[str, int] = {}
         self._chain: dict[str, list[str]] = {}  # task id -> escalation ladder after the assignee
+        self.grace = calendar.days(policy.escalation_grace_days)  # each rung of the ladder
+        self.swept: bool | None = None  # ESCALATIONS_SWEPT, asked when the first task opens
         self.closed: set[str] = set()  # completed or cancelled task ids, to answer 409
         self.seq = 0  # steps recorded by this run, in order
         # Returned steps (STEPS_RETURNED_BY_UPDATE) not known to be written yet, oldest first.
@@ -384,6 +404,12 @@ class Desk:
 
     def new_task(self, spec: TaskSpec, *, chain: list[str | None]) -> OpenTask:
         """An open task; `chain` is the escalation ladder after the assignee (atasan, ...)."""
+        ladder = [n for n in chain if n]
+        if self.swept is None:  # the run's answer, asked in its code, never in a validator
+            self.swept = since(ESCALATIONS_SWEPT)
+        if self.swept:
+            ladder_at = ladder_fields(ladder[0] if ladder else None, self.policy, self.calendar)
+            spec = spec.model_copy(update=ladder_at)
         task = OpenTask(
             spec=spec,
             due_at=spec.due_at,
@@ -391,8 +417,33 @@ class Desk:
             assignee_role=spec.assignee_role,
         )
         task.allowed_nips = {n for n in [spec.assignee_nip] if n}
-        self._chain[spec.id] = [n for n in chain if n]
+        self._chain[spec.id] = ladder
         return task
+
+    def holder(self, task: OpenTask) -> Holder:
+        """Who holds the task now: in a run whose tasks the sweeper escalates, the rung its dates
+        give at this instant (at the pause's start while the cycle is paused, as the sweeper
+        leaves a paused cycle's tasks alone); otherwise the rung the run's last step wrote."""
+        if not self.swept:
+            return task.holder()
+        at = workflow.now()
+        if self.paused_since is not None:
+            at = min(at, self.paused_since)
+        return holder_at(task.holder(), task.spec.escalation_nip, self.grace, at)
+
+    def advance(self, tasks: list[OpenTask]) -> None:
+        """Bring the tasks to the rung their dates give now, before a step moves them: the step
+        writes the holder the sweeper has written or is about to."""
+        for task in tasks:
+            h = self.holder(task)
+            if h.level > task.level:
+                task.level, task.assignee_nip, task.assignee_role, task.due_at = h
+                if task.spec.escalation_nip:
+                    task.allowed_nips.add(task.spec.escalation_nip)
+
+    def ref(self, task: OpenTask) -> TaskRef:
+        """The task for a query: as it stands now, escalations by date included."""
+        return task.ref(self.holder(task))
 
     def check_completion(self, c: TaskCompletion) -> tuple[OpenTask, BaseModel]:
         """Validator core: the task is open, the actor may complete it, the payload parses."""
@@ -414,17 +465,20 @@ class Desk:
             raise refuse(
                 "Conflict", f"tugas baru dapat dikerjakan mulai {opens:%d-%m-%Y %H:%M} UTC"
             )
-        if not self.may_act(task, c.actor.nip, c.actor.roles):
+        if not self.may_act(task, c.actor.nip, c.actor.roles, self.holder(task)):
             raise refuse("Forbidden", "Anda bukan penanggung jawab tugas ini")
         return task, parse_payload(task.spec.kind, c.payload)
 
     @staticmethod
-    def may_act(task: OpenTask, nip: str | None, roles: list[Role]) -> bool:
-        """Assignee, anyone the task escalated to, or BKPP for BKPP-owned or fallback tasks."""
+    def may_act(task: OpenTask, nip: str | None, roles: list[Role], now: Holder) -> bool:
+        """Assignee, anyone the task escalated to, or BKPP for BKPP-owned or fallback tasks;
+        `now` is the task's holder at this instant (Desk.holder)."""
         if nip is not None and nip in task.allowed_nips:
             return True
-        bkpp_owned = Role.BKPP in (task.assignee_role, task.spec.assignee_role)
-        return Role.BKPP in roles and (bkpp_owned or task.level >= 2)
+        if nip is not None and now.level >= 1 and nip == task.spec.escalation_nip:
+            return True
+        bkpp_owned = Role.BKPP in (now.role, task.spec.assignee_role)
+        return Role.BKPP in roles and (bkpp_owned or now.level >= 2)
 
     # ---- waiting with deadlines ----------------------------------------------------------
 
@@ -494,7 +548,7 @@ class Desk:
             for days, at in self._reminder_times(task):  # none before the task can be done
                 if days not in task.reminded and at > now - timedelta(seconds=1):
                     return at, lambda d=days: self._remind(task, d)
-        if task.level < 2:
+        if task.level < 2 and not self.swept:  # else the sweeper escalates it by its dates
             at = task.due_at
             return at, lambda: self._escalate(task)
         return None, None
@@ -509,44 +563,26 @@ class Desk:
         )
 
     async def _escalate(self, task: OpenTask) -> None:
+        """A rung up at the due date, written by this run (runs before ESCALATIONS_SWEPT)."""
         ladder = self._chain.get(task.spec.id, [])
         previous = task.assignee_nip
-        if task.level == 0 and ladder:
-            task.level, task.assignee_nip, task.assignee_role = 1, ladder[0], None
-            task.allowed_nips.add(ladder[0])
-            task.due_at = task.due_at + self.calendar.days(self.policy.escalation_grace_days)
-        else:
-            task.level, task.assignee_nip, task.assignee_role = 2, None, Role.BKPP
-            task.due_at = task.due_at + self.calendar.days(self.policy.escalation_grace_days)
-        who = ESCALATION_LABELS[task.level]
-        notify = [
-            NotificationSpec(
-                recipient_nip=task.assignee_nip,
-                recipient_role=task.assignee_role,
-                subject=f"Eskalasi: {task.spec.title}",
-                body=f"Tugas '{task.spec.title}' melewati tenggat dan dialihkan kepada {who}.",
-            )
-        ]
-        if previous:
-            notify.append(
-                NotificationSpec(
-                    recipient_nip=previous,
-                    subject=f"Terlambat: {task.spec.title}",
-                    body=f"Tugas '{task.spec.title}' melewati tenggat dan dieskalasi kepada {who}.",
-                )
-            )
+        new = next_holder(task.holder(), ladder[0] if ladder else None, self.grace)
+        task.level, task.assignee_nip, task.assignee_role, task.due_at = new
+        if new.level == 1 and new.nip:
+            task.allowed_nips.add(new.nip)
         await self.record(
             self.step_key(f"escalate/{task.spec.step}/{task.level}"),
-            "task_escalated",
+            ESCALATED,
             durable=self.timer_steps_durable(),
             reassign=[task],
-            notify=notify,
+            notify=escalation_notices(task.spec.title, new, previous),
             details={"task_id": task.spec.id, "level": task.level, "from": previous},
         )
 
     def shift_deadlines(self, delta: timedelta, only: str | None = None) -> list[OpenTask]:
         """Move due dates (an extension) and wake the waits."""
         moved = [t for t in self.tasks.values() if not t.done and only in (None, t.spec.id)]
+        self.advance(moved)  # the extension is of the rung it is on, as before
         for t in moved:
             t.due_at = t.due_at + delta
         self.changes += 1
@@ -558,6 +594,7 @@ class Desk:
         A task opened ahead of its date gets only the part of the pause after that date.
         """
         assert self.paused_since is not None
+        self.advance(list(self.tasks.values()))  # the rung reached by the pause's start
         moved = []
         for t in self.tasks.values():
             if t.done:

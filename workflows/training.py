@@ -160,7 +160,7 @@ class TrainingWorkflow:
     @workflow.query(name="open_tasks")
     def open_tasks(self) -> list[TaskRef]:
         """The tasks waiting for someone."""
-        return [t.ref() for t in self.desk.tasks.values() if not t.done]
+        return [self.desk.ref(t) for t in self.desk.tasks.values() if not t.done]
 
     @workflow.update(name="complete_task")
     async def complete_task(self, c: TaskCompletion) -> TaskCompleted:

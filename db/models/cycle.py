@@ -60,6 +60,8 @@ class Task(SQLModel, table=True):
         UniqueConstraint("workflow_id", "step"),
         Index("ix_task_inbox", "assignee_nip", "status", "due_at"),
         Index("ix_task_unit_status", "unit_code", "status"),
+        # the escalation sweeper's search: open tasks below BKPP whose due date has passed
+        Index("ix_task_sweep", "status", "escalation_level", "due_at"),
     )
 
     id: str = Field(primary_key=True, max_length=200)
@@ -78,6 +80,11 @@ class Task(SQLModel, table=True):
     # Opened ahead of its date (a period's realisation report): not in inboxes until then.
     visible_from: datetime | None = None
     escalation_level: int = 0  # 0 penilai, 1 atasan penilai, 2 BKPP
+    # The ladder the escalation sweeper moves an overdue task up (activities/escalation.py): the
+    # atasan it goes to first (None: straight to BKPP) and the grace each rung gets, in seconds.
+    # None for a task of a run that escalates its tasks itself (before `escalations-swept`).
+    escalation_nip: str | None = Field(default=None, max_length=18)
+    escalation_grace_s: float | None = None
     context: dict[str, Any] = json_field(default_factory=dict)
     result: dict[str, Any] | None = json_field(nullable=True, default=None)
     created_at: datetime = Field(default_factory=utcnow)

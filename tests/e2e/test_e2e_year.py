@@ -15,6 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.archive import HistoryArchiver
+from activities.escalation import EscalationSweeper
 from activities.notify import LogChannel, OutboxDispatcher
 from activities.storage import StorageActivities
 from db.audit import verify_chain
@@ -152,6 +153,8 @@ async def test_compressed_year_for_the_demo_city(engine: Engine, db_url: str, tm
                 ]
                 stop = asyncio.Event()
                 writer = StorageActivities(engine, settings.notify_channel)
+                # the worker process runs it beside its workers (worker.run_worker)
+                sweeper = asyncio.create_task(EscalationSweeper(writer).run_forever(0.2))
                 worker_bots = asyncio.create_task(bots(env.client, engine, writer, stop))
                 results = await asyncio.wait_for(
                     asyncio.gather(*(h.result() for h in handles)), timeout=240
@@ -162,6 +165,7 @@ async def test_compressed_year_for_the_demo_city(engine: Engine, db_url: str, tm
                     await asyncio.sleep(0.2)
                 stop.set()
                 completed = await worker_bots
+                sweeper.cancel()
             archiver = HistoryArchiver(env.client, engine)
             while await archiver.sweep():
                 pass

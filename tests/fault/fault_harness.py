@@ -342,15 +342,28 @@ def db_counts(engine: Engine, year: int) -> dict[str, Any]:
 
 
 def audit_per_workflow(engine: Engine) -> dict[str, list[str]]:
-    """The audit keys ("{workflow_id}/{step}") each workflow wrote."""
+    """The audit keys ("{workflow_id}/{step}") each workflow wrote; not the escalations the
+    worker's sweeper wrote for it (`swept_escalations`), which no history records."""
     found: dict[str, list[str]] = {}
     with engine.connect() as c:
         rows = c.execute(
             text("SELECT workflow_id, key FROM audit_event WHERE workflow_id IS NOT NULL")
         ).all()
     for w, key in rows:
-        found.setdefault(str(w), []).append(str(key))
+        if not is_swept(str(key)):
+            found.setdefault(str(w), []).append(str(key))
     return found
+
+
+def is_swept(key: str) -> bool:
+    """An escalation step the sweeper wrote (domain.escalation.swept_step_key)."""
+    return "/escalate/" in key and "@" in key.rsplit("/", 1)[-1]
+
+
+def swept_escalations(engine: Engine) -> int:
+    with engine.connect() as c:
+        keys = c.execute(text("SELECT key FROM audit_event WHERE action = 'task_escalated'"))
+        return sum(1 for (k,) in keys if is_swept(str(k)))
 
 
 def write_report(section: str, figures: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from fault_harness import (
     payload_for,
     seed_city,
     start_cycles,
+    swept_escalations,
     write_report,
 )
 from fault_proxy import TcpProxy
@@ -302,6 +303,7 @@ async def test_a_year_survives_kills_restarts_and_a_database_outage(tmp_path: Pa
                     break
                 await asyncio.sleep(1)
             audits = audit_per_workflow(engine)
+            swept = swept_escalations(engine)
             in_history = await history_steps(client, list(audits))
             with Session(engine) as s:
                 chain = verify_chain(s)
@@ -340,6 +342,7 @@ async def test_a_year_survives_kills_restarts_and_a_database_outage(tmp_path: Pa
         + len(mismatched),
         "audit_vs_history_mismatches": len(mismatched),
         "audit_chain_ok": chain.ok,
+        "escalations_swept": swept,
         "tasks_completed_by_bots": bots.completed,
         "bot_crashes": len(bots.crashes),
         "requests_tried": outcomes.requests,

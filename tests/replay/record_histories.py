@@ -28,7 +28,7 @@ from domain.enums import CalendarKind, EmploymentStatus, Rating, Role, TaskKind 
 from domain.payloads import Actor, ChangeAck, CycleStatus, StatusChange, TaskRef  # noqa: E402
 from infra.temporal import SEARCH_ATTRIBUTES  # noqa: E402
 from tests.workflows.conftest import QUEUE, StepLog  # noqa: E402
-from tests.workflows.driver import STEP_SINKS, defaults, drive  # noqa: E402
+from tests.workflows.driver import STEP_SINKS, SWEEPERS, defaults, drive  # noqa: E402
 from tests.workflows.people import EMPLOYEE, cycle_input, rating  # noqa: E402
 from workflows.appraisal import AppraisalCycleWorkflow  # noqa: E402
 from workflows.training import TrainingWorkflow  # noqa: E402
@@ -133,10 +133,12 @@ async def main() -> None:
             activities=[steps.record_step],
         ):
             STEP_SINKS.append(steps.write)  # returned steps, written as the API would
+            SWEEPERS.append(steps.sweep)  # and the escalation sweeper over them
             try:
                 await record(env, name, scenario, **inp)
             finally:
                 STEP_SINKS.remove(steps.write)
+                SWEEPERS.remove(steps.sweep)
         await env.shutdown()
         sys.stdout.write(f"recorded {name}\n")
 

@@ -3,7 +3,7 @@
 import asyncio
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.payloads import StepOutcome, StepRecord
+from domain.enums import Stage
+from domain.escalation import Holder, escalation_step
+from domain.payloads import StepOutcome, StepRecord, TaskSpec
 from infra.temporal import ensure_search_attributes
-from tests.workflows.driver import STEP_SINKS
+from tests.workflows.driver import STEP_SINKS, SWEEPERS
 from workflows.appraisal import AppraisalCycleWorkflow
 from workflows.training import TrainingWorkflow
 
@@ -57,6 +59,42 @@ class StepLog:
     def actions(self, workflow_id: str) -> list[str]:
         return [s.action for s in self.steps if s.workflow_id == workflow_id]
 
+    def sweep(self, now: datetime) -> int:
+        """The escalation sweeper (activities/escalation.py) over the tasks these steps left
+        open: every overdue one with a ladder, of a cycle not on leave, up as many rungs as its
+        dates give by `now`, each rung the step the sweeper writes. Returns the steps written."""
+        tasks: dict[str, tuple[str, TaskSpec, Holder]] = {}
+        paused: dict[str, bool] = {}
+        for rec in self.steps:
+            if rec.cycle is not None:
+                paused[rec.workflow_id] = rec.cycle.stage is Stage.DITANGGUHKAN
+            for t in rec.open_tasks:
+                held = Holder(t.escalation_level, t.assignee_nip, t.assignee_role, t.due_at)
+                tasks[t.id] = (rec.workflow_id, t, held)
+            for c in rec.close_tasks:
+                tasks.pop(c.id, None)
+            for r in rec.reassign:
+                if r.id in tasks:
+                    held = Holder(r.escalation_level, r.assignee_nip, r.assignee_role, r.due_at)
+                    tasks[r.id] = (tasks[r.id][0], tasks[r.id][1], held)
+        written = 0
+        for wf, spec, held in tasks.values():
+            if spec.escalation_grace_s is None or paused.get(wf):
+                continue
+            while held.level < 2 and held.due_at <= now:
+                held, step = escalation_step(
+                    workflow_id=wf,
+                    task_id=spec.id,
+                    task_step=spec.step,
+                    title=spec.title,
+                    now=held,
+                    escalation_nip=spec.escalation_nip,
+                    grace=timedelta(seconds=spec.escalation_grace_s),
+                    at=now,
+                )
+                written += self.write(step)
+        return written
+
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
@@ -79,10 +117,12 @@ async def steps(env: WorkflowEnvironment) -> AsyncIterator[StepLog]:
         activities=[log.record_step],
     ):
         STEP_SINKS.append(log.write)  # what the update returns, written as the API would
+        SWEEPERS.append(log.sweep)  # and the worker's escalation sweeper over what is written
         try:
             yield log
         finally:
             STEP_SINKS.remove(log.write)
+            SWEEPERS.remove(log.sweep)
 
 
 @pytest.fixture

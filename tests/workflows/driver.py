@@ -1,7 +1,7 @@
 """Drives cycles on the time-skipping server: stand-in people complete tasks, time moves on."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
@@ -10,6 +10,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.enums import Role, Stage
+from domain.escalation import Holder, holder_at
 from domain.payloads import (
     Actor,
     CycleStatus,
@@ -35,6 +36,33 @@ def actor_for(task: TaskRef) -> Actor:
 # Where returned steps go (STEPS_RETURNED_BY_UPDATE): the `steps` fixture's in-memory log, which
 # stands in for the database the API writes them to.
 STEP_SINKS: list[Callable[[StepRecord], object]] = []
+# The escalation sweeper over those steps (the `steps` fixture's), run at the server's time.
+SWEEPERS: list[Callable[[datetime], object]] = []
+
+
+def held_now(task: TaskRef, now: datetime) -> TaskRef:
+    """The task as its holder has it at `now`: the rung its dates give (escalations-swept)."""
+    if task.escalation_grace_s is None:
+        return task
+    grace = timedelta(seconds=task.escalation_grace_s)
+    held = Holder(task.escalation_level, task.assignee_nip, task.assignee_role, task.due_at)
+    h = holder_at(held, task.escalation_nip, grace, now)
+    return task.model_copy(
+        update={
+            "escalation_level": h.level,
+            "assignee_nip": h.nip,
+            "assignee_role": h.role,
+            "due_at": h.due_at,
+        }
+    )
+
+
+async def sweep(env: WorkflowEnvironment) -> datetime:
+    """Run the escalation sweeper at the server's time; returns that time."""
+    now = await env.get_current_time()
+    for run in SWEEPERS:
+        run(now)
+    return now
 
 
 async def complete(
@@ -92,8 +120,9 @@ async def drive(
             return done
         acted = False
         for h in [handle, *await _children(env, year, nip)]:
-            now = await env.get_current_time()
+            now = await sweep(env)
             for task in await h.query("open_tasks", result_type=list[TaskRef]):
+                task = held_now(task, now)
                 if task.visible_from is not None and task.visible_from > now:
                     continue  # opened ahead of its date: refused until then
                 payload = decide(task)

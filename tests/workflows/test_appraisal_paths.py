@@ -125,6 +125,52 @@ async def test_overdue_approval_escalates_to_atasan_then_bkpp(
     assert gaps[0] == 3 * gaps[1] > timedelta(0)
 
 
+async def test_an_overdue_task_is_the_atasans_by_its_dates_alone(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    """No timer waits for the due date and no step marks it: from that instant the workflow
+    takes the atasan's decision (as the sweeper's row then says), and refuses it before."""
+    handle = await start(env)
+    await complete(handle, (await status(handle)).open_tasks[0], skp())
+    review = (await status(handle)).open_tasks[0]
+    assert (review.escalation_nip, review.assignee_nip) == (ATASAN, PENILAI)
+    atasan = Actor(nip=ATASAN, roles=[Role.PENILAI], username=ATASAN)
+    assert (await refused(handle, review, {"approve": True}, atasan)).type == "Forbidden"
+    await env.sleep(review.due_at - await env.get_current_time() + timedelta(seconds=1))
+    done = await complete(handle, review, {"approve": True}, atasan)
+    assert [r.step for r in done.steps] == ["skp1/approved"]
+    assert "task_escalated" not in steps.actions(handle.id)  # nobody swept: the dates decided
+    events = (await handle.fetch_history()).events
+    assert not [e for e in events if e.HasField("timer_started_event_attributes")]
+
+
+async def test_a_task_does_not_escalate_while_the_cycle_is_paused(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    """On leave the task stays with its holder however long the leave; back at work, its due
+    date has moved by the leave and it escalates from there."""
+    handle = await start(env)
+    await complete(handle, (await status(handle)).open_tasks[0], skp())
+    review = (await status(handle)).open_tasks[0]
+    cuti = StatusChange(status=EmploymentStatus.CUTI, reason="Cuti besar", actor=BKPP)
+    await handle.execute_update("change_status", cuti, result_type=ChangeAck)
+    left = await env.get_current_time()
+    await env.sleep(review.due_at - left + timedelta(days=30))
+    atasan = Actor(nip=ATASAN, roles=[Role.PENILAI], username=ATASAN)
+    assert (await refused(handle, review, {"approve": True}, atasan)).type == "Forbidden"
+    assert steps.sweep(await env.get_current_time()) == 0
+    back = StatusChange(status=EmploymentStatus.AKTIF, reason="Kembali", actor=BKPP)
+    await handle.execute_update("change_status", back, result_type=ChangeAck)
+    moved = (await status(handle)).open_tasks[0]
+    assert (moved.escalation_level, moved.assignee_nip) == (0, PENILAI)
+    assert moved.due_at - review.due_at >= timedelta(days=30) + (review.due_at - left)
+    resumed = next(s for s in reversed(steps.steps) if s.action == "status_changed")
+    assert [(r.id, r.escalation_level, r.due_at) for r in resumed.reassign] == [
+        (review.id, 0, moved.due_at)
+    ]
+    assert (await refused(handle, moved, {"approve": True}, atasan)).type == "Forbidden"
+
+
 async def test_overdue_bkpp_task_stays_with_bkpp(env: WorkflowEnvironment, steps: StepLog):
     """BKPP's own task (the incentive decision) is never handed down to the employee's atasan."""
 
@@ -189,12 +235,10 @@ async def test_a_returned_step_its_caller_lost_is_written_by_the_next_step(
     assert again.type == "Conflict"
     assert unwritten_steps(again.details) == lost.steps
     review = (await status(handle)).open_tasks[0]
-    # Left open: the escalation at its deadline is a step activity, carrying the lost step.
-    for _ in range(120):
-        if "task_escalated" in steps.actions(handle.id):
-            break
-        await env.sleep(timedelta(days=1))
-    assert steps.actions(handle.id)[:3] == ["cycle_started", "skp_submitted", "task_escalated"]
+    # The run's next step activity (here BKPP extending the review's deadline) carries it.
+    extend = DeadlineExtension(days=3, reason="Penilai dinas luar", actor=BKPP)
+    await handle.execute_update("extend_deadline", extend, result_type=ChangeAck)
+    assert steps.actions(handle.id)[:3] == ["cycle_started", "skp_submitted", "deadline_extended"]
     mine = {s.step: s for s in steps.steps if s.workflow_id == handle.id}
     assert mine["skp1/submitted1"] == lost.steps[0]
     approved = await complete(handle, review, {"approve": True})
