@@ -29,8 +29,9 @@ BATCH = 500
 _T, _C = table_of(Task), table_of(CycleRecord)
 _PAUSED = exists().where(_C.c.workflow_id == _T.c.workflow_id, _C.c.stage == Stage.DITANGGUHKAN)
 _COLUMNS = (
-    _T.c.id, _T.c.workflow_id, _T.c.step, _T.c.title, _T.c.escalation_level, _T.c.assignee_nip,
-    _T.c.assignee_role, _T.c.due_at, _T.c.escalation_nip, _T.c.escalation_grace_s,
+    _T.c.id, _T.c.workflow_id, _T.c.step, _T.c.title, _T.c.subject_nip, _T.c.escalation_level,
+    _T.c.assignee_nip, _T.c.assignee_role, _T.c.due_at, _T.c.escalation_nip,
+    _T.c.escalation_grace_s,
 )  # fmt: skip
 
 
@@ -81,6 +82,7 @@ class EscalationSweeper:
                     task_id=row["id"],
                     task_step=row["step"],
                     title=row["title"],
+                    subject_nip=row["subject_nip"],
                     now=held,
                     escalation_nip=row["escalation_nip"],
                     grace=timedelta(seconds=row["escalation_grace_s"]),

@@ -233,7 +233,7 @@ class StorageActivities:
                     actor=rec.actor or "system",
                     action=rec.action,
                     workflow_id=rec.workflow_id,
-                    nip=rec.cycle.nip if rec.cycle else None,
+                    nip=rec.cycle.nip if rec.cycle else rec.subject_nip,
                     before=before,
                     after=self._after(rec),
                     at=rec.at,

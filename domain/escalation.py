@@ -76,6 +76,7 @@ def escalation_step(
     task_id: str,
     task_step: str,
     title: str,
+    subject_nip: str,
     now: Holder,
     escalation_nip: str | None,
     grace: timedelta,
@@ -90,6 +91,7 @@ def escalation_step(
         at=at,
         actor="system",
         action=ESCALATED,
+        subject_nip=subject_nip,
         reassign=[
             TaskReassignment(
                 id=task_id,

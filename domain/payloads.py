@@ -386,6 +386,9 @@ class StepRecord(Frozen):
     training: TrainingSpec | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     want_org_predikat: str | None = None  # unit code whose org predikat the step should return
+    # Whose record the audit event is on when the step carries no read model (`cycle`): the
+    # escalation sweeper's steps.
+    subject_nip: str | None = None
     # Steps an update returned that may not be written yet: written first, in order, each once.
     prior: list["StepRecord"] = Field(default_factory=list)
 

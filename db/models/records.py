@@ -15,7 +15,12 @@ class Notification(SQLModel, table=True):
     """Outbox row: written in the same transaction as the change, delivered later, at most once."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_pending", "delivered_at", "deliver_after"),)
+    # The dispatcher's search: neither delivered nor dropped, due by now, oldest first. Dropped
+    # reminders stay undelivered for good, so an index without `dropped_at` made every batch
+    # step over all of them (77,280 in the N=15,000 year of 2026-12-06, 40 % of the worker's CPU).
+    __table_args__ = (
+        Index("ix_notification_pending", "delivered_at", "dropped_at", "deliver_after"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=255)

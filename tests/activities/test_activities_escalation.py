@@ -120,7 +120,7 @@ def test_an_overdue_task_goes_to_the_atasan_then_to_bkpp(engine: Engine) -> None
         ("system", 2, ATASAN),
     ]
     assert events[0].key == f"{wf(1)}/escalate/skp1/review1/1@20270112T080000.000000"
-    assert events[0].workflow_id == wf(1)
+    assert (events[0].workflow_id, events[0].nip) == (wf(1), EMPLOYEE)
     with Session(engine) as s:
         assert verify_chain(s).ok
 

@@ -29,8 +29,8 @@ def test_without_an_atasan_the_task_goes_to_bkpp() -> None:
 def test_the_sweepers_step_names_the_rung_and_the_date_it_passed() -> None:
     new, step = escalation_step(
         workflow_id="appraisal-2027-x", task_id="appraisal-2027-x/p1/rating", task_step="p1/rating",
-        title="Menilai kinerja Triwulan I", now=START, escalation_nip=ATASAN, grace=GRACE,
-        at=DUE + timedelta(seconds=3),
+        title="Menilai kinerja Triwulan I", subject_nip="198609262015051001", now=START,
+        escalation_nip=ATASAN, grace=GRACE, at=DUE + timedelta(seconds=3),
     )  # fmt: skip
     assert new == Holder(1, ATASAN, None, DUE + GRACE)
     assert (

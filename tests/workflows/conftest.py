@@ -87,6 +87,7 @@ class StepLog:
                     task_id=spec.id,
                     task_step=spec.step,
                     title=spec.title,
+                    subject_nip=spec.subject_nip,
                     now=held,
                     escalation_nip=spec.escalation_nip,
                     grace=timedelta(seconds=spec.escalation_grace_s),
