@@ -151,15 +151,11 @@ class StorageActivities:
 
     def _write_many(self, steps: list[StepRecord]) -> None:
         """Steps not written yet, in order, in one transaction; a key twice is written once."""
-        todo = {f"{r.workflow_id}/{r.step}": r for r in reversed(steps)}  # the first of a key
         began = time.perf_counter()
         with self._sqlite_lock:
             locked = time.perf_counter()
             with session_scope(self.engine) as s:
-                for key in s.connection().execute(_KEYS_WRITTEN, {"keys": list(todo)}).scalars():
-                    todo.pop(key)
-                ordered = [r for r in steps if todo.get(f"{r.workflow_id}/{r.step}") is r]
-                self._apply_many(s, ordered)
+                ordered = self.apply_new(s, steps)
                 written = time.perf_counter()
             committed = time.perf_counter()
         if committed - began > SLOW_WRITE_S:  # what held a batch up, for the operator
@@ -178,12 +174,13 @@ class StorageActivities:
             yield s
 
     def apply_new(self, s: Session, steps: list[StepRecord]) -> list[StepRecord]:
-        """Write, in the caller's transaction, the steps whose keys are not taken; returns them."""
-        keys = [f"{r.workflow_id}/{r.step}" for r in steps]
-        taken = (
-            set(s.connection().execute(_KEYS_WRITTEN, {"keys": keys}).scalars()) if keys else set()
-        )
-        new = [r for r, k in zip(steps, keys, strict=True) if k not in taken]
+        """Write, in order in the caller's transaction, the steps whose keys are not taken yet (a
+        key twice: the first); returns those written."""
+        todo = {f"{r.workflow_id}/{r.step}": r for r in reversed(steps)}  # the first of a key
+        if todo:
+            for key in s.connection().execute(_KEYS_WRITTEN, {"keys": list(todo)}).scalars():
+                todo.pop(key)
+        new = [r for r in steps if todo.get(f"{r.workflow_id}/{r.step}") is r]
         self._apply_many(s, new)
         return new
 
@@ -310,7 +307,7 @@ class StorageActivities:
             return {}
         keys = {f"{r.workflow_id}/{r.step}": r for r in steps}
         audit, cycles = _AUDIT, _CYCLES
-        with self._sqlite_lock, session_scope(self.engine) as s:
+        with self.transaction() as s:
             conn = s.connection()
             found = select(audit.c.workflow_id, audit.c.at).where(audit.c.key.in_(list(keys)))
             written = {w: as_utc(at) for w, at in conn.execute(found)}
