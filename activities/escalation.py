@@ -8,6 +8,12 @@ read, so a step that moved the task meanwhile wins), and the step the workflow u
 it (audit event `task_escalated`, the notices to the new and the previous holder), keyed by task,
 rung and due date so a repeated sweep writes nothing twice. A task overdue by more than one rung
 goes up one rung per sweep.
+
+Each sweep also moves every cycle whose next stage is due (`cycle_record.next_stage_at`: the end
+of the objection window, when the step that recorded the annual rating wrote the incentive
+approval ahead) to that stage. No step of the workflow is written then; the annual rating's audit
+event names the proposal and the date it opens, and the workflow's queries give the same stage
+by the same dates. A cycle on leave is left alone: its steps write no next stage while paused.
 """
 
 import asyncio
@@ -15,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import exists, select, update
+from sqlalchemy.engine import Connection
 
 from activities.background import repeat_batches
 from activities.storage import StorageActivities
@@ -67,6 +74,7 @@ class EscalationSweeper:
         )
         with self.storage.transaction() as s:
             conn = s.connection()
+            staged = self.advance_stages(conn, now)
             if conn.dialect.name == "postgresql":
                 due = due.with_for_update(of=_T, skip_locked=True)  # workers never share a task
             steps = []
@@ -108,4 +116,26 @@ class EscalationSweeper:
             written = self.storage.apply_new(s, steps)
         if written:
             log.info("tasks escalated", count=len(written))
+        if staged:
+            log.info("cycles moved to their next stage", count=staged)
         return len(steps)
+
+    @staticmethod
+    def advance_stages(conn: Connection, now: datetime) -> int:
+        """Every cycle whose next stage is due, moved to it; returns how many. A step written
+        meanwhile wins: it writes the stage and clears the next one, or writes them again."""
+        due = select(_C.c.workflow_id).where(
+            _C.c.next_stage_at <= now,
+            _C.c.next_stage.is_not(None),
+            _C.c.stage != Stage.DITANGGUHKAN,
+        )
+        if conn.dialect.name == "postgresql":
+            # A row a step writer holds is left for the next sweep: the sweeper never waits on
+            # a writer that may be waiting on a task row this sweep is about to lock.
+            due = due.with_for_update(skip_locked=True)
+        moved = conn.execute(
+            update(_C)
+            .where(_C.c.workflow_id.in_(due))
+            .values(stage=_C.c.next_stage, next_stage=None, next_stage_at=None, updated_at=now)
+        )
+        return int(moved.rowcount or 0)

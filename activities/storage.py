@@ -356,6 +356,8 @@ class StorageActivities:
             "unit_code": c.unit_code,
             "penilai_nip": c.penilai_nip,
             "stage": c.stage,
+            "next_stage": c.next_stage,
+            "next_stage_at": c.next_stage_at,
             "skp_status": c.skp_status,
             "period_predikats": [
                 {"period": int(k), "predikat": v.value}

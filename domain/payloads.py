@@ -348,6 +348,10 @@ class CycleSnapshot(Frozen):
     unit_code: str
     penilai_nip: str | None
     stage: Stage
+    # The stage the calendar alone moves the cycle to at `next_stage_at` (the objection window's
+    # end, when the incentive approval was written ahead), for the sweeper to write then.
+    next_stage: Stage | None = None
+    next_stage_at: datetime | None = None
     skp_status: SkpStatus | None
     period_predikats: dict[str, Predikat] = Field(default_factory=dict)
     annual_predikat: Predikat | None = None

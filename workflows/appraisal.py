@@ -58,7 +58,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.predikat import hasil_kerja_allowed, predikat_from_ratings
     from domain.skp import Skp
     from domain.tpp import tpp_share_for_predikat
-    from workflows.desk import ANNUAL_AHEAD, CycleEnded, Desk, OpenTask, refuse, since
+    from workflows.desk import (
+        ANNUAL_AHEAD,
+        INCENTIVE_AHEAD,
+        CycleEnded,
+        Desk,
+        OpenTask,
+        refuse,
+        since,
+    )
     from workflows.training_plan import plan_training
 
 HR_ROLES = (Role.BKPP, Role.ADMIN)
@@ -108,6 +116,8 @@ class AppraisalCycleWorkflow:
         self.objection_deadline: datetime | None = None
         self.pending_rep: OpenTask | None = None  # the next period's task, opened ahead
         self.pending_annual: OpenTask | None = None  # opened ahead (ANNUAL_AHEAD)
+        self.pending_incentive: OpenTask | None = None  # written ahead (INCENTIVE_AHEAD)
+        self.proposal: IncentiveDecision | None = None  # the incentive BKPP is asked to approve
         self.preopening = False  # PREOPEN_PERIODS applies to this run
         self.desk = Desk(self.wf_id, inp.policy, inp.calendar, self._snapshot)
 
@@ -130,8 +140,11 @@ class AppraisalCycleWorkflow:
                 for period in cal.periods:
                     await self._review_period(period)
                 await self._annual()
-                await self._objection_window()
-                await self._incentive()
+                if self.pending_incentive is not None:
+                    await self._incentive_or_objection()
+                else:  # runs begun before INCENTIVE_AHEAD
+                    await self._objection_window()
+                    await self._incentive()
         except CycleEnded as ended:
             await self._end_early(str(ended))
         return self.status_query()
@@ -523,24 +536,61 @@ class AppraisalCycleWorkflow:
         )
         self.stage = Stage.KEBERATAN
         days = pol.objection_window_days
+        ahead = self._incentive_ahead()
+        details: dict[str, Any] = {"predikat": predikat.value}
+        if ahead and self.proposal is not None:  # what BKPP will be asked, and from when
+            details["incentive_proposed"] = self.proposal.model_dump(mode="json")
+            details["incentive_opens_at"] = ahead[0].spec.visible_from
         await self.desk.record(
             "annual/rated",
             "annual_rated",
             actor=task.by or "",
             close=[task],
+            open_tasks=ahead,
             # Next come the objection window's timer and then a step activity (the incentive
             # proposal, an objection, a change of status or placement, or the cycle's end), so
-            # the rating's update returns this step (ANNUAL_AHEAD).
+            # the rating's update returns this step (ANNUAL_AHEAD); from INCENTIVE_AHEAD on it
+            # opens the incentive approval, which is returned like any task it opens.
             then_activity=since(ANNUAL_AHEAD),
-            details={"predikat": predikat.value},
+            details=details,
             notify=[
                 self._note_employee(
                     "Hasil penilaian tahunan",
                     f"Predikat kinerja tahunan Anda: {predikat.value}. Anda dapat "
                     f"mengajukan keberatan dalam {days} hari.",
-                )
+                ),
+                *map(self._note_task, ahead),
             ],
         )
+
+    def _incentive_ahead(self) -> list[OpenTask]:
+        """BKPP's incentive approval, to be written with the step that records the annual rating
+        and visible from the objection window's end (INCENTIVE_AHEAD); an objection within the
+        window cancels it. The window's deadline is set here, from the rating's instant."""
+        if not since(INCENTIVE_AHEAD):
+            return []
+        cal, pol = self.inp.calendar, self.inp.policy
+        self.objection_deadline = workflow.now() + cal.days(pol.objection_window_days)
+        self.pending_incentive = self._incentive_task(self.objection_deadline)
+        return [self.pending_incentive]
+
+    async def _incentive_or_objection(self) -> None:
+        """The incentive approval written ahead: BKPP decides it once the objection window has
+        closed (no step is written at the window's end: `_next_stage`), unless the employee
+        objects within the window; then it is cancelled, and proposed again after the decision."""
+        task = self.pending_incentive
+        assert task is not None
+        assert self.annual is not None
+        ok = await self.desk.wait_for(task, interrupt=lambda: self.objection is not None)
+        if ok is None:
+            self.pending_incentive = None
+            await self._decide_objection(cancel=[task])
+            await self._incentive()
+            return
+        self.stage, self.incentive = Stage.TINDAK_LANJUT, self.proposal
+        await self._decide_incentive(task, ok)
+        # A training follow-up starts with BKPP's decision (before the patch, with the proposal).
+        await self._maybe_train(self.annual.predikat, None)
 
     async def _objection_window(self) -> None:
         cal, pol = self.inp.calendar, self.inp.policy
@@ -548,6 +598,14 @@ class AppraisalCycleWorkflow:
         await self._sleep_until(self.objection_deadline, lambda: self.objection is not None)
         if self.objection is None or self.annual is None:
             return
+        await self._decide_objection(cancel=[])
+
+    async def _decide_objection(self, cancel: list[OpenTask]) -> None:
+        """The atasan penilai (BKPP when none) decides the objection filed; `cancel`: the
+        incentive approval written ahead, which waits for the decision."""
+        cal, pol = self.inp.calendar, self.inp.policy
+        assert self.objection is not None
+        assert self.annual is not None
         decider = self.placement.atasan_penilai_nip
         task = self._task(
             TaskKind.OBJECTION_DECISION,
@@ -567,6 +625,7 @@ class AppraisalCycleWorkflow:
             "objection_filed",
             actor=self.inp.nip,
             open_tasks=[task],
+            cancel=cancel,
             durable=self.desk.timer_steps_durable(),
             notify=[self._note_task(task)],
             details={"reasons": self.objection.reasons},
@@ -603,38 +662,56 @@ class AppraisalCycleWorkflow:
             ],
         )
 
-    async def _incentive(self) -> None:
+    def _incentive_task(self, opens: datetime | None) -> OpenTask:
+        """BKPP's approval of the incentive the final predikat gives (the proposal); visible
+        from `opens` when written ahead."""
         assert self.annual is not None
         cal, pol = self.inp.calendar, self.inp.policy
-        self.stage = Stage.TINDAK_LANJUT
         predikat = self.annual.predikat
-        self.incentive = IncentiveDecision(
+        self.proposal = IncentiveDecision(
             predikat=predikat,
             tpp_share_percent=tpp_share_for_predikat(predikat, pol),
             follow_ups=follow_ups_for(predikat, pol),
         )
-        task = self._task(
+        return self._task(
             TaskKind.INCENTIVE_APPROVAL,
-            "incentive/approval",
+            self.desk.step_key("incentive/approval"),
             "Menyetujui keputusan insentif (TPP) dan tindak lanjut",
             None,
-            workflow.now() + cal.days(pol.incentive_approval_days),
+            (opens or workflow.now()) + cal.days(pol.incentive_approval_days),
             {
-                "decision": self.incentive.model_dump(mode="json"),
+                "decision": self.proposal.model_dump(mode="json"),
                 "annual": self.annual.model_dump(mode="json"),
             },
             role=Role.BKPP,
+            visible_from=opens,
         )
+
+    async def _incentive(self) -> None:
+        """The proposal opened at the window's end (runs before INCENTIVE_AHEAD) or after an
+        objection's decision."""
+        assert self.annual is not None
+        self.stage = Stage.TINDAK_LANJUT
+        task = self._incentive_task(None)
+        self.incentive = self.proposal
         await self.desk.record(
-            "incentive/open",
+            self.desk.step_key("incentive/open"),
             "incentive_proposed",
             open_tasks=[task],
             durable=self.desk.timer_steps_durable(),
             notify=[self._note_task(task)],
         )
-        await self._maybe_train(predikat, None)
+        await self._maybe_train(self.annual.predikat, None)
         ok = await self.desk.wait_for(task)
         assert isinstance(ok, IncentiveApproval)
+        await self._decide_incentive(task, ok)
+
+    async def _decide_incentive(self, task: OpenTask, ok: BaseModel) -> None:
+        """BKPP's decision on the proposal closes the cycle."""
+        assert isinstance(ok, IncentiveApproval)
+        assert self.incentive is not None
+        assert self.annual is not None
+        predikat = self.annual.predikat
         self.incentive = self.incentive.model_copy(
             update={
                 "approved_by": task.by if ok.approve else None,
@@ -707,13 +784,36 @@ class AppraisalCycleWorkflow:
     def _note_employee(self, subject: str, body: str) -> NotificationSpec:
         return NotificationSpec(recipient_nip=self.inp.nip, subject=subject, body=body)
 
+    def _next_stage(self) -> tuple[Stage, datetime] | None:
+        """The stage the calendar alone moves the cycle to, and when: tindak lanjut at the end
+        of the objection window, when the incentive approval was written ahead and no objection
+        was filed (no step is written then; the worker's sweeper moves the read model)."""
+        if (
+            self.stage is Stage.KEBERATAN
+            and self.pending_incentive is not None
+            and self.objection is None
+            and self.objection_deadline is not None
+        ):
+            return Stage.TINDAK_LANJUT, self.objection_deadline
+        return None
+
+    def _stage_now(self) -> Stage:
+        """The stage at this instant, the next stage included once its date has come."""
+        nxt = self._next_stage()
+        return nxt[0] if nxt is not None and workflow.now() >= nxt[1] else self.stage
+
     def _snapshot(self) -> CycleSnapshot:
+        nxt = self._next_stage()
+        stage = self._stage_now()
+        pending = nxt is not None and stage is not nxt[0]
         return CycleSnapshot(
             year=self.inp.year,
             nip=self.inp.nip,
             unit_code=self.placement.unit_code,
             penilai_nip=self.placement.penilai_nip,
-            stage=self.stage,
+            stage=stage,
+            next_stage=nxt[0] if nxt and pending else None,
+            next_stage_at=nxt[1] if nxt and pending else None,
             skp_status=self.skp_status,
             period_predikats={str(p.index): p.predikat for p in self.periods},
             annual_predikat=self.annual.predikat if self.annual else None,
@@ -742,7 +842,7 @@ class AppraisalCycleWorkflow:
         opened = [t for t in self.desk.tasks if t not in before]
         return TaskCompleted(
             task_id=c.task_id,
-            stage=self.stage,
+            stage=self._stage_now(),
             next_task_ids=opened,
             message=f"{task.spec.title}: selesai",
             steps=self.desk.steps_to_write(),
@@ -825,7 +925,7 @@ class AppraisalCycleWorkflow:
         """The employee objects to the annual result within the window (PP 30/2019 Ps. 59)."""
         self.objection = ObjectionRecord(reasons=f.reasons, filed_at=workflow.now())
         return ChangeAck(
-            stage=self.stage, message="keberatan diterima, diteruskan ke atasan penilai"
+            stage=self._stage_now(), message="keberatan diterima, diteruskan ke atasan penilai"
         )
 
     @file_objection.validator
@@ -874,7 +974,9 @@ class AppraisalCycleWorkflow:
                 )
             ],
         )
-        return ChangeAck(stage=self.stage, message=f"{len(moved)} tugas dialihkan ke penilai baru")
+        return ChangeAck(
+            stage=self._stage_now(), message=f"{len(moved)} tugas dialihkan ke penilai baru"
+        )
 
     @transfer.validator
     def _check_transfer(self, t: Transfer) -> None:
@@ -908,7 +1010,9 @@ class AppraisalCycleWorkflow:
                 reassign=moved,
                 details={"from": before.value, "to": s.status.value, "reason": s.reason},
             )
-        return ChangeAck(stage=self.stage, message=f"status {before.value} -> {s.status.value}")
+        return ChangeAck(
+            stage=self._stage_now(), message=f"status {before.value} -> {s.status.value}"
+        )
 
     @change_status.validator
     def _check_status(self, s: StatusChange) -> None:
@@ -926,7 +1030,7 @@ class AppraisalCycleWorkflow:
             details={"days": e.days, "reason": e.reason, "task_id": e.task_id},
         )
         return ChangeAck(
-            stage=self.stage, message=f"{len(moved)} tenggat diperpanjang {e.days} hari"
+            stage=self._stage_now(), message=f"{len(moved)} tenggat diperpanjang {e.days} hari"
         )
 
     @extend_deadline.validator
@@ -953,14 +1057,16 @@ class AppraisalCycleWorkflow:
         """Where the year stands: stage, open tasks, results so far."""
         return CycleStatus(
             workflow_id=self.wf_id,
-            stage=self.stage,
+            stage=self._stage_now(),
             skp_status=self.skp_status,
             paused=self.desk.paused_since is not None,
             open_tasks=self.open_tasks(),
             period_results=self.periods,
             annual=self.annual,
             objection=self.objection,
-            incentive=self.incentive,
+            # The proposal BKPP is asked to approve, once the window has closed, as before.
+            incentive=self.incentive
+            or (self.proposal if self._stage_now() is Stage.TINDAK_LANJUT else None),
             jp_earned=self.jp_earned,
             outcome=self.outcome,
         )

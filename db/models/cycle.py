@@ -32,6 +32,8 @@ class CycleRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cycle_record_year_unit", "year", "unit_code"),
         Index("ix_cycle_record_year_stage", "year", "stage"),
+        # the sweeper's search: cycles whose next stage is due (activities/escalation.py)
+        Index("ix_cycle_record_next_stage", "next_stage_at"),
     )
 
     workflow_id: str = Field(primary_key=True, max_length=100)
@@ -40,6 +42,10 @@ class CycleRecord(SQLModel, table=True):
     unit_code: str = Field(max_length=64)
     penilai_nip: str | None = Field(default=None, max_length=18)
     stage: Stage = enum_field(Stage)
+    # The stage the calendar alone moves the cycle to, and when (the objection window's end);
+    # the worker's sweeper writes it then, as no step of the workflow does.
+    next_stage: Stage | None = enum_field(Stage, nullable=True, default=None)
+    next_stage_at: datetime | None = None
     skp_status: SkpStatus | None = enum_field(SkpStatus, nullable=True, default=None)
     period_predikats: list[Any] = json_field(default_factory=list)
     annual_predikat: Predikat | None = enum_field(Predikat, nullable=True, default=None)

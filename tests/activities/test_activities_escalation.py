@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from activities.escalation import EscalationSweeper
 from activities.storage import StorageActivities
 from db.audit import verify_chain
-from db.models import AuditEvent, Notification, Task
+from db.models import AuditEvent, CycleRecord, Notification, Task
 from domain.enums import Role, SkpStatus, Stage, TaskKind, TaskStatus
 from domain.payloads import CycleSnapshot, StepRecord, TaskClosure, TaskReassignment, TaskSpec
 
@@ -204,3 +204,68 @@ def test_two_sweepers_at_once_escalate_each_task_once(engine: Engine) -> None:
     assert len(notes(engine)) == 2 * n
     with Session(engine) as s:
         assert verify_chain(s).ok
+
+
+def rated(n: int, *, at: datetime, stage: Stage, opens: datetime | None) -> StepRecord:
+    """Cycle n's step at `at` in `stage`, going to tindak lanjut at `opens` (when not None):
+    the annual rating's step that wrote the incentive approval ahead, or a step after it."""
+    return StepRecord(
+        workflow_id=wf(n),
+        step=f"annual/rated@{at:%Y%m%dT%H%M%S}",
+        at=at,
+        actor=PENILAI,
+        action="annual_rated",
+        cycle=CycleSnapshot(
+            year=2027,
+            nip=EMPLOYEE,
+            unit_code="BKPP",
+            penilai_nip=PENILAI,
+            stage=stage,
+            next_stage=Stage.TINDAK_LANJUT if opens else None,
+            next_stage_at=opens,
+            skp_status=SkpStatus.DISETUJUI,
+        ),
+    )
+
+
+def stages(engine: Engine) -> dict[str, tuple[Stage, Stage | None]]:
+    with Session(engine) as s:
+        q = select(CycleRecord.workflow_id, CycleRecord.stage, CycleRecord.next_stage)
+        return {w: (st, nxt) for w, st, nxt in s.exec(q)}
+
+
+def test_a_cycle_goes_to_its_next_stage_at_its_date(engine: Engine) -> None:
+    """The objection window's end moves the read model to tindak lanjut; a cycle on leave,
+    and one whose later step cleared the next stage (an objection), stay where they are."""
+    storage = StorageActivities(engine)
+    sweeper = EscalationSweeper(storage)
+    window_end = T0 + timedelta(days=14)
+    storage.write_steps([
+        rated(1, at=T0, stage=Stage.KEBERATAN, opens=window_end),
+        rated(2, at=T0, stage=Stage.KEBERATAN, opens=window_end),
+        rated(3, at=T0, stage=Stage.KEBERATAN, opens=window_end),
+    ])  # fmt: skip
+    storage.write_steps([
+        rated(2, at=T0 + timedelta(days=1), stage=Stage.DITANGGUHKAN, opens=None),  # leave
+        rated(3, at=T0 + timedelta(days=2), stage=Stage.KEBERATAN, opens=None),  # objection
+    ])  # fmt: skip
+    sweeper.sweep(window_end - timedelta(seconds=1))
+    assert stages(engine)[wf(1)] == (Stage.KEBERATAN, Stage.TINDAK_LANJUT)
+
+    sweeper.sweep(window_end)
+    assert stages(engine) == {
+        wf(1): (Stage.TINDAK_LANJUT, None),
+        wf(2): (Stage.DITANGGUHKAN, None),
+        wf(3): (Stage.KEBERATAN, None),
+    }
+    # The return from leave after the window's end writes the stage the dates give.
+    storage.write_steps([rated(2, at=window_end + timedelta(days=1), stage=Stage.TINDAK_LANJUT,
+                               opens=None)])  # fmt: skip
+    assert stages(engine)[wf(2)] == (Stage.TINDAK_LANJUT, None)
+    # A step decided before the window's end and written after the sweep (a late activity)
+    # writes keberatan again with its next stage; the next sweep moves it on again.
+    storage.write_steps([rated(1, at=T0 + timedelta(days=3), stage=Stage.KEBERATAN,
+                               opens=window_end)])  # fmt: skip
+    assert stages(engine)[wf(1)] == (Stage.KEBERATAN, Stage.TINDAK_LANJUT)
+    sweeper.sweep(window_end + timedelta(seconds=1))
+    assert stages(engine)[wf(1)] == (Stage.TINDAK_LANJUT, None)

@@ -476,6 +476,19 @@ async def test_objection_decided_by_atasan(env: WorkflowEnvironment, steps: Step
     expected = Predikat.BAIK if change else Predikat.BUTUH_PERBAIKAN
     assert result.annual.predikat is expected
     assert result.incentive.tpp_share_percent == (100 if change else 70)
+    # The objection cancelled the approval written ahead with the rating; the proposal of the
+    # final predikat was opened after the decision, for BKPP to decide at once.
+    mine = {s.step: s for s in steps.steps if s.workflow_id == handle.id}
+    ahead = f"{handle.id}/incentive/approval"
+    assert [t.id for t in mine["annual/rated"].open_tasks] == [ahead]
+    assert [(c.id, c.status) for c in mine["objection/open"].close_tasks] == [
+        (ahead, TaskStatus.CANCELLED)
+    ]
+    [again] = mine["incentive/open"].open_tasks
+    assert again.id == f"{handle.id}/incentive/approval~2"
+    assert again.visible_from is None
+    assert again.context["decision"]["tpp_share_percent"] == (100 if change else 70)
+    assert [c.id for c in mine["incentive/decided"].close_tasks] == [again.id]
 
 
 async def test_overdue_objection_goes_from_the_atasan_to_bkpp(

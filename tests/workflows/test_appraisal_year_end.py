@@ -9,10 +9,11 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.enums import EmploymentStatus, Rating, Role, Stage, TaskKind
+from domain.enums import EmploymentStatus, Rating, Role, Stage, TaskKind, TrainingType
 from domain.payloads import (
     Actor,
     ChangeAck,
+    DeadlineExtension,
     StatusChange,
     StepRecord,
     TaskRef,
@@ -114,15 +115,14 @@ async def test_the_last_rating_opens_the_annual_rating(env: WorkflowEnvironment,
     assert result.annual is not None
     assert result.annual.predikat.value == "Sangat Baik"
     assert result.stage is Stage.SELESAI
-    # The annual rating's step came back with its update too; the incentive's two remain.
-    assert [s for s in await activity_steps(handle) if s != "skp1/open"] == [
-        "incentive/open",
-        "incentive/decided",
-    ]
+    # The annual rating's step came back with its update too, with the incentive approval
+    # written ahead (INCENTIVE_AHEAD): BKPP's decision is the year's only other activity.
+    assert [s for s in await activity_steps(handle) if s != "skp1/open"] == ["incentive/decided"]
     assert "annual_rated" in steps.actions(handle.id)
+    assert "incentive_proposed" not in steps.actions(handle.id)
 
 
-async def test_an_annual_rating_step_its_caller_lost_is_written_by_the_next_step(
+async def test_an_annual_rating_step_its_caller_lost_is_carried_by_the_repeat(
     env: WorkflowEnvironment, steps: StepLog
 ):
     handle = await start(env)
@@ -130,17 +130,130 @@ async def test_an_annual_rating_step_its_caller_lost_is_written_by_the_next_step
     done = await complete(handle, annual, rating(), PENILAI_ACTOR, write=False)
     assert [r.step for r in done.steps] == ["annual/rated"]
     assert "annual_rated" not in steps.actions(handle.id)  # the API died before writing it
-    # A repeat is refused, and carries the step for the API to write.
+    # The penilai still sees the rating open and repeats it: the refusal carries the step
+    # (with the incentive approval it opens) for the API to write.
     again = await refused(handle, annual, rating(), PENILAI_ACTOR)
     assert again.type == "Conflict"
-    assert [r.step for r in unwritten_steps(again.details)] == ["annual/rated"]
-    # Nobody repeats it: the incentive's proposal, after the objection window, writes it first.
+    [lost] = unwritten_steps(again.details)
+    assert lost.step == "annual/rated"
+    assert [t.kind for t in lost.open_tasks] == [TaskKind.INCENTIVE_APPROVAL]
+    steps.write(lost)
+    # Once it is written the year goes on as if nothing had happened.
     await env.sleep(timedelta(days=15))
-    await written_soon(steps, handle, "incentive/open")
+    await drive(env, handle, nip=EMPLOYEE)
+    result = await handle.result()
+    assert result.stage is Stage.SELESAI
     mine = [s.step for s in steps.steps if s.workflow_id == handle.id]
-    assert mine[-2:] == ["annual/rated", "incentive/open"]
+    assert mine[-2:] == ["annual/rated", "incentive/decided"]
     assert "annual/rated" not in await activity_steps(handle)
-    await handle.terminate("test done")
+
+
+async def incentive_written_ahead(
+    env: WorkflowEnvironment, steps: StepLog, handle: WorkflowHandle, annual: dict[str, Any]
+) -> tuple[StepRecord, TaskRef]:
+    """Rate the year with `annual`; the annual rating's step and the approval it wrote."""
+    last = await drive_until(env, handle, TaskKind.ANNUAL_RATING)
+    await complete(handle, last, annual, PENILAI_ACTOR)
+    rated = written(steps, handle, "annual/rated")
+    [approval] = (await status(handle)).open_tasks
+    return rated, approval
+
+
+async def test_the_annual_rating_writes_the_incentive_approval_ahead(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    handle = await start(env)
+    rated, approval = await incentive_written_ahead(env, steps, handle, rating())
+    assert approval.kind is TaskKind.INCENTIVE_APPROVAL
+    assert (approval.assignee_nip, approval.assignee_role) == (None, Role.BKPP)
+    [spec] = rated.open_tasks
+    assert spec.id == approval.id
+    # Visible from the objection window's end, which the step's read model carries as the date
+    # of its next stage (the sweeper's cue); the window is the policy's 14 days.
+    opens = approval.visible_from
+    assert opens is not None
+    assert opens > rated.at
+    assert rated.cycle is not None
+    assert (rated.cycle.stage, rated.cycle.next_stage) == (Stage.KEBERATAN, Stage.TINDAK_LANJUT)
+    assert rated.cycle.next_stage_at == opens
+    assert rated.cycle.tpp_share is None  # decided by BKPP, not yet
+    assert rated.details["incentive_proposed"]["tpp_share_percent"] == 100
+    # BKPP's notice, and the reminders, wait in the outbox until the window's end.
+    held = [n for n in rated.notifications if n.recipient_role is Role.BKPP]
+    assert held
+    assert all(n.deliver_after is not None and n.deliver_after >= opens for n in held)
+    # Within the window BKPP cannot decide, and the cycle is in keberatan.
+    early = await refused(handle, approval, {"approve": True, "note": ""}, BKPP)
+    assert early.type == "Conflict"
+    now = await status(handle)
+    assert (now.stage, now.incentive) == (Stage.KEBERATAN, None)
+    # At its end nothing is written (the sweeper moves the read model). A step after it writes
+    # tindak lanjut and no next stage; the run answers with the proposal.
+    await env.sleep(opens - await env.get_current_time() + timedelta(seconds=1))
+    assert [s.step for s in steps.steps if s.workflow_id == handle.id][-1] == "annual/rated"
+    ack = await handle.execute_update(
+        "extend_deadline",
+        DeadlineExtension(days=2, reason="Rapat TPP diundur.", actor=BKPP),
+        result_type=ChangeAck,
+    )
+    assert ack.stage is Stage.TINDAK_LANJUT
+    extended = await written_soon(steps, handle, "extend")
+    assert extended.cycle is not None
+    assert (extended.cycle.stage, extended.cycle.next_stage) == (Stage.TINDAK_LANJUT, None)
+    now = await status(handle)
+    assert now.stage is Stage.TINDAK_LANJUT
+    assert now.incentive is not None
+    assert now.incentive.tpp_share_percent == 100
+    done = await complete(handle, approval, {"approve": True, "note": "Sesuai."}, BKPP)
+    assert done.stage is Stage.SELESAI
+    result = await handle.result()
+    assert result.outcome == "selesai: Baik, TPP 100%"
+    closed = written(steps, handle, "incentive/decided")
+    assert closed.cycle is not None
+    assert (closed.cycle.stage, closed.cycle.tpp_share, closed.cycle.next_stage) == (
+        Stage.SELESAI,
+        100,
+        None,
+    )
+    # An on-time year sets no timer at all: the window's end needed none.
+    history = await handle.fetch_history()
+    assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
+
+
+async def test_a_poor_year_is_sent_to_training_with_bkpps_decision(
+    env: WorkflowEnvironment, steps: StepLog
+):
+    handle = await start(env)
+    rated, approval = await incentive_written_ahead(
+        env, steps, handle, rating(Rating.DI_BAWAH, Rating.SESUAI)
+    )
+    assert rated.details["predikat"] == "Butuh Perbaikan"
+    assert approval.visible_from is not None
+    await env.sleep(approval.visible_from - await env.get_current_time() + timedelta(seconds=1))
+    assert not gap_trainings(steps)  # (a JP-pace training may have come with a period)
+    await complete(handle, approval, {"approve": True, "note": ""}, BKPP)
+    result = await handle.result()
+    assert result.incentive is not None
+    assert result.incentive.tpp_share_percent == 70
+    for _ in range(100):  # the training child writes its first step on its own
+        if gap_trainings(steps):
+            break
+        await asyncio.sleep(0.05)
+    [gap] = gap_trainings(steps)
+    assert gap.training is not None
+    assert gap.training.nip == EMPLOYEE
+    assert steps.steps.index(gap) > steps.steps.index(written(steps, handle, "incentive/decided"))
+
+
+def gap_trainings(steps: StepLog) -> list[StepRecord]:
+    """Trainings assigned for a performance gap (a bimtek), not for the JP pace."""
+    return [
+        s
+        for s in steps.steps
+        if s.action == "training_assigned"
+        and s.training is not None
+        and s.training.training_type is TrainingType.BIMBINGAN_TEKNIS
+    ]
 
 
 async def test_a_unit_heads_last_rating_reads_the_org_predikat(
