@@ -13,7 +13,14 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.calendar import CycleCalendar
     from domain.enums import Role, TaskKind, TaskStatus
-    from domain.escalation import ESCALATED, Holder, escalation_notices, holder_at, next_holder
+    from domain.escalation import (
+        ESCALATED,
+        Holder,
+        escalation_notices,
+        escalation_step,
+        holder_at,
+        next_holder,
+    )
     from domain.opening import ladder_fields, reminder_notice, reminder_times, reminders_ahead
     from domain.payloads import (
         TASK_PAYLOADS,
@@ -222,6 +229,9 @@ class Desk:
         self.seq = 0  # steps recorded by this run, in order
         # Returned steps (STEPS_RETURNED_BY_UPDATE) not known to be written yet, oldest first.
         self.unwritten: list[tuple[int, StepRecord]] = []
+        # Escalations by date that a step moving the task passed (`advance`): the sweeper's own
+        # steps, same keys, which the next step activity writes first unless the sweeper has.
+        self.passed: list[StepRecord] = []
 
     # ---- persistence -------------------------------------------------------------------
 
@@ -296,8 +306,9 @@ class Desk:
             self._closed([*(close or [])])
             return StepOutcome(applied=True, step=step)
         prior = [r for _, r in self.unwritten]
-        if prior:
-            record = record.model_copy(update={"prior": prior})
+        passed, self.passed = self.passed, []
+        if prior or passed:
+            record = record.model_copy(update={"prior": [*prior, *passed]})
         regular = durable or since(ALL_STEPS_AS_ACTIVITIES)
         run = workflow.execute_activity if regular else workflow.execute_local_activity
         outcome: StepOutcome = await run(
@@ -439,20 +450,38 @@ class Desk:
         leaves a paused cycle's tasks alone); otherwise the rung the run's last step wrote."""
         if not self.swept:
             return task.holder()
+        return holder_at(task.holder(), task.spec.escalation_nip, self.grace, self._sweep_time())
+
+    def _sweep_time(self) -> datetime:
+        """The instant the sweeper's view of the run's tasks stands at (`holder`)."""
         at = workflow.now()
-        if self.paused_since is not None:
-            at = min(at, self.paused_since)
-        return holder_at(task.holder(), task.spec.escalation_nip, self.grace, at)
+        return at if self.paused_since is None else min(at, self.paused_since)
 
     def advance(self, tasks: list[OpenTask]) -> None:
         """Bring the tasks to the rung their dates give now, before a step moves them: the step
-        writes the holder the sweeper has written or is about to."""
+        writes the holder the sweeper has written or is about to, and each rung passed is the
+        sweeper's own step (reassignment, `task_escalated`, the notices; `self.passed`), which
+        the step writes first, once by its key: unless the sweeper got there before."""
+        if not self.swept:
+            return
+        at = self._sweep_time()
         for task in tasks:
-            h = self.holder(task)
-            if h.level > task.level:
-                task.level, task.assignee_nip, task.assignee_role, task.due_at = h
+            while not task.done and task.level < 2 and at >= task.due_at:
+                new, step = escalation_step(
+                    workflow_id=self.workflow_id,
+                    task_id=task.spec.id,
+                    task_step=task.spec.step,
+                    title=task.spec.title,
+                    subject_nip=task.spec.subject_nip,
+                    now=task.holder(),
+                    escalation_nip=task.spec.escalation_nip,
+                    grace=self.grace,
+                    at=task.due_at,
+                )
+                task.level, task.assignee_nip, task.assignee_role, task.due_at = new
                 if task.spec.escalation_nip:
                     task.allowed_nips.add(task.spec.escalation_nip)
+                self.passed.append(step)
 
     def ref(self, task: OpenTask) -> TaskRef:
         """The task for a query: as it stands now, escalations by date included."""

@@ -171,6 +171,48 @@ async def test_a_task_does_not_escalate_while_the_cycle_is_paused(
     assert (await refused(handle, moved, {"approve": True}, atasan)).type == "Forbidden"
 
 
+@pytest.mark.parametrize("swept_first", [False, True])
+async def test_a_step_that_moves_an_overdue_task_writes_the_escalations_it_passed(
+    env: WorkflowEnvironment, steps: StepLog, swept_first: bool
+):
+    """An extension of a task overdue past both rungs: its step writes, first, the two
+    escalations the sweeper writes (same keys: the atasan's and the penilai's notices, the
+    audit events), unless the sweeper has already, and then moves the due date from BKPP's rung.
+    Before, the step wrote the escalated holder with no escalation event or notice."""
+    handle = await start(env)
+    await complete(handle, (await status(handle)).open_tasks[0], skp())
+    review = (await status(handle)).open_tasks[0]
+    assert review.escalation_grace_s is not None
+    grace = timedelta(seconds=review.escalation_grace_s)
+    await env.sleep(review.due_at + grace - await env.get_current_time() + timedelta(seconds=1))
+    if swept_first:
+        assert steps.sweep(await env.get_current_time()) == 2
+    await handle.execute_update(
+        "extend_deadline",
+        DeadlineExtension(days=5, reason="Penilai dinas luar", actor=BKPP),
+        result_type=ChangeAck,
+    )
+    mine = [s for s in steps.steps if s.workflow_id == handle.id]
+    esc = [s for s in mine if s.action == "task_escalated"]
+    assert [(e.reassign[0].escalation_level, e.reassign[0].assignee_nip) for e in esc] == [
+        (1, ATASAN),
+        (2, None),
+    ]
+    assert [(n.recipient_nip, n.subject) for n in esc[0].notifications] == [
+        (ATASAN, "Eskalasi: Menyetujui SKP bawahan"),
+        (PENILAI, "Terlambat: Menyetujui SKP bawahan"),
+    ]
+    extended = next(s for s in mine if s.action == "deadline_extended")
+    assert mine.index(esc[1]) < mine.index(extended)
+    [moved] = extended.reassign
+    assert (moved.escalation_level, moved.assignee_role) == (2, Role.BKPP)
+    assert moved.due_at == review.due_at + 2 * grace + timedelta(days=5)
+    assert steps.sweep(await env.get_current_time()) == 0  # nothing left to sweep, or twice
+    now = (await status(handle)).open_tasks[0]
+    assert (now.escalation_level, now.due_at) == (2, moved.due_at)
+    await handle.terminate("test done")
+
+
 async def test_overdue_bkpp_task_stays_with_bkpp(env: WorkflowEnvironment, steps: StepLog):
     """BKPP's own task (the incentive decision) is never handed down to the employee's atasan."""
 
