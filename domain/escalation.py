@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from domain.enums import Role
-from domain.payloads import NotificationSpec, StepRecord, TaskReassignment
+from domain.payloads import NotificationSpec, StepRecord, TaskReassignment, TaskSpec
 
 ESCALATION_LABELS = ("penilai", "atasan pejabat penilai", "BKPP")
 ESCALATED = "task_escalated"
@@ -110,3 +110,20 @@ def escalation_step(
         },
     )
     return new, step
+
+
+def task_escalation_step(
+    workflow_id: str, spec: TaskSpec, now: Holder, grace: timedelta, at: datetime
+) -> tuple[Holder, StepRecord]:
+    """`escalation_step` for a task as its opening step wrote it (`spec`), held as `now`."""
+    return escalation_step(
+        workflow_id=workflow_id,
+        task_id=spec.id,
+        task_step=spec.step,
+        title=spec.title,
+        subject_nip=spec.subject_nip,
+        now=now,
+        escalation_nip=spec.escalation_nip,
+        grace=grace,
+        at=at,
+    )

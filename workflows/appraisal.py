@@ -117,7 +117,6 @@ class AppraisalCycleWorkflow:
         self.pending_rep: OpenTask | None = None  # the next period's task, opened ahead
         self.pending_annual: OpenTask | None = None  # opened ahead (ANNUAL_AHEAD)
         self.pending_incentive: OpenTask | None = None  # written ahead (INCENTIVE_AHEAD)
-        self.proposal: IncentiveDecision | None = None  # the incentive BKPP is asked to approve
         self.preopening = False  # PREOPEN_PERIODS applies to this run
         self.desk = Desk(self.wf_id, inp.policy, inp.calendar, self._snapshot)
 
@@ -538,8 +537,8 @@ class AppraisalCycleWorkflow:
         days = pol.objection_window_days
         ahead = self._incentive_ahead()
         details: dict[str, Any] = {"predikat": predikat.value}
-        if ahead and self.proposal is not None:  # what BKPP will be asked, and from when
-            details["incentive_proposed"] = self.proposal.model_dump(mode="json")
+        if ahead:  # what BKPP will be asked, and from when
+            details["incentive_proposed"] = self._proposal().model_dump(mode="json")
             details["incentive_opens_at"] = ahead[0].spec.visible_from
         await self.desk.record(
             "annual/rated",
@@ -587,7 +586,7 @@ class AppraisalCycleWorkflow:
             await self._decide_objection(cancel=[task])
             await self._incentive()
             return
-        self.stage, self.incentive = Stage.TINDAK_LANJUT, self.proposal
+        self.stage, self.incentive = Stage.TINDAK_LANJUT, self._proposal()
         await self._decide_incentive(task, ok)
         # A training follow-up starts with BKPP's decision (before the patch, with the proposal).
         await self._maybe_train(self.annual.predikat, None)
@@ -662,17 +661,20 @@ class AppraisalCycleWorkflow:
             ],
         )
 
-    def _incentive_task(self, opens: datetime | None) -> OpenTask:
-        """BKPP's approval of the incentive the final predikat gives (the proposal); visible
-        from `opens` when written ahead."""
+    def _proposal(self) -> IncentiveDecision:
+        """The incentive the final predikat gives (TPP share, follow-ups), for BKPP to approve."""
         assert self.annual is not None
-        cal, pol = self.inp.calendar, self.inp.policy
-        predikat = self.annual.predikat
-        self.proposal = IncentiveDecision(
+        predikat, pol = self.annual.predikat, self.inp.policy
+        return IncentiveDecision(
             predikat=predikat,
             tpp_share_percent=tpp_share_for_predikat(predikat, pol),
             follow_ups=follow_ups_for(predikat, pol),
         )
+
+    def _incentive_task(self, opens: datetime | None) -> OpenTask:
+        """BKPP's approval of the proposal; visible from `opens` when written ahead."""
+        assert self.annual is not None
+        cal, pol = self.inp.calendar, self.inp.policy
         return self._task(
             TaskKind.INCENTIVE_APPROVAL,
             self.desk.step_key("incentive/approval"),
@@ -680,7 +682,7 @@ class AppraisalCycleWorkflow:
             None,
             (opens or workflow.now()) + cal.days(pol.incentive_approval_days),
             {
-                "decision": self.proposal.model_dump(mode="json"),
+                "decision": self._proposal().model_dump(mode="json"),
                 "annual": self.annual.model_dump(mode="json"),
             },
             role=Role.BKPP,
@@ -693,7 +695,7 @@ class AppraisalCycleWorkflow:
         assert self.annual is not None
         self.stage = Stage.TINDAK_LANJUT
         task = self._incentive_task(None)
-        self.incentive = self.proposal
+        self.incentive = self._proposal()
         await self.desk.record(
             self.desk.step_key("incentive/open"),
             "incentive_proposed",
@@ -702,11 +704,9 @@ class AppraisalCycleWorkflow:
             notify=[self._note_task(task)],
         )
         await self._maybe_train(self.annual.predikat, None)
-        ok = await self.desk.wait_for(task)
-        assert isinstance(ok, IncentiveApproval)
-        await self._decide_incentive(task, ok)
+        await self._decide_incentive(task, await self.desk.wait_for(task))
 
-    async def _decide_incentive(self, task: OpenTask, ok: BaseModel) -> None:
+    async def _decide_incentive(self, task: OpenTask, ok: BaseModel | None) -> None:
         """BKPP's decision on the proposal closes the cycle."""
         assert isinstance(ok, IncentiveApproval)
         assert self.incentive is not None
@@ -797,23 +797,27 @@ class AppraisalCycleWorkflow:
             return Stage.TINDAK_LANJUT, self.objection_deadline
         return None
 
-    def _stage_now(self) -> Stage:
-        """The stage at this instant, the next stage included once its date has come."""
+    def _stage_and_next(self) -> tuple[Stage, tuple[Stage, datetime] | None]:
+        """The stage at this instant (the next one once its date has come), and the next stage
+        still to come, if any."""
         nxt = self._next_stage()
-        return nxt[0] if nxt is not None and workflow.now() >= nxt[1] else self.stage
+        if nxt is not None and workflow.now() >= nxt[1]:
+            return nxt[0], None
+        return self.stage, nxt
+
+    def _stage_now(self) -> Stage:
+        return self._stage_and_next()[0]
 
     def _snapshot(self) -> CycleSnapshot:
-        nxt = self._next_stage()
-        stage = self._stage_now()
-        pending = nxt is not None and stage is not nxt[0]
+        stage, nxt = self._stage_and_next()
         return CycleSnapshot(
             year=self.inp.year,
             nip=self.inp.nip,
             unit_code=self.placement.unit_code,
             penilai_nip=self.placement.penilai_nip,
             stage=stage,
-            next_stage=nxt[0] if nxt and pending else None,
-            next_stage_at=nxt[1] if nxt and pending else None,
+            next_stage=nxt[0] if nxt else None,
+            next_stage_at=nxt[1] if nxt else None,
             skp_status=self.skp_status,
             period_predikats={str(p.index): p.predikat for p in self.periods},
             annual_predikat=self.annual.predikat if self.annual else None,
@@ -1066,7 +1070,7 @@ class AppraisalCycleWorkflow:
             objection=self.objection,
             # The proposal BKPP is asked to approve, once the window has closed, as before.
             incentive=self.incentive
-            or (self.proposal if self._stage_now() is Stage.TINDAK_LANJUT else None),
+            or (self._proposal() if self._stage_now() is Stage.TINDAK_LANJUT else None),
             jp_earned=self.jp_earned,
             outcome=self.outcome,
         )

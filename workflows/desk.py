@@ -17,9 +17,9 @@ with workflow.unsafe.imports_passed_through():
         ESCALATED,
         Holder,
         escalation_notices,
-        escalation_step,
         holder_at,
         next_holder,
+        task_escalation_step,
     )
     from domain.opening import ladder_fields, reminder_notice, reminder_times, reminders_ahead
     from domain.payloads import (
@@ -467,16 +467,8 @@ class Desk:
         at = self._sweep_time()
         for task in tasks:
             while not task.done and task.level < 2 and at >= task.due_at:
-                new, step = escalation_step(
-                    workflow_id=self.workflow_id,
-                    task_id=task.spec.id,
-                    task_step=task.spec.step,
-                    title=task.spec.title,
-                    subject_nip=task.spec.subject_nip,
-                    now=task.holder(),
-                    escalation_nip=task.spec.escalation_nip,
-                    grace=self.grace,
-                    at=task.due_at,
+                new, step = task_escalation_step(
+                    self.workflow_id, task.spec, task.holder(), self.grace, at=task.due_at
                 )
                 task.level, task.assignee_nip, task.assignee_role, task.due_at = new
                 if task.spec.escalation_nip:

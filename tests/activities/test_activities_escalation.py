@@ -5,6 +5,7 @@ Each task below is written by a step as a workflow would write it, then swept at
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -26,6 +27,19 @@ GRACE = timedelta(days=3)
 
 def wf(n: int) -> str:
     return f"appraisal-2027-{n:018d}"
+
+
+def snapshot(stage: Stage, skp_status: SkpStatus, **more: Any) -> CycleSnapshot:
+    """The read model of this file's employee, in `stage`."""
+    return CycleSnapshot(
+        year=2027,
+        nip=EMPLOYEE,
+        unit_code="BKPP",
+        penilai_nip=PENILAI,
+        stage=stage,
+        skp_status=skp_status,
+        **more,
+    )
 
 
 def opened(
@@ -56,14 +70,7 @@ def opened(
         at=T0,
         actor=EMPLOYEE,
         action="skp_submitted",
-        cycle=CycleSnapshot(
-            year=2027,
-            nip=EMPLOYEE,
-            unit_code="BKPP",
-            penilai_nip=PENILAI,
-            stage=stage,
-            skp_status=SkpStatus.DIAJUKAN,
-        ),
+        cycle=snapshot(stage, SkpStatus.DIAJUKAN),
         open_tasks=[spec],
     )
 
@@ -215,15 +222,11 @@ def rated(n: int, *, at: datetime, stage: Stage, opens: datetime | None) -> Step
         at=at,
         actor=PENILAI,
         action="annual_rated",
-        cycle=CycleSnapshot(
-            year=2027,
-            nip=EMPLOYEE,
-            unit_code="BKPP",
-            penilai_nip=PENILAI,
-            stage=stage,
+        cycle=snapshot(
+            stage,
+            SkpStatus.DISETUJUI,
             next_stage=Stage.TINDAK_LANJUT if opens else None,
             next_stage_at=opens,
-            skp_status=SkpStatus.DISETUJUI,
         ),
     )
 

@@ -75,7 +75,7 @@ async def bots(
     engine: Engine,
     writer: StorageActivities,
     stop: asyncio.Event,
-    seen: dict[str, Stage] | None = None,
+    seen: dict[str, Stage],
 ) -> int:
     """Everyone works their inbox straight from the read model the API serves, and writes the
     step each completion returns with the code the API uses. BKPP looks at the cycle's stage
@@ -83,7 +83,7 @@ async def bots(
     done = 0
 
     async def work(task: Task, employee: Employee) -> int:
-        if task.kind is TaskKind.INCENTIVE_APPROVAL and seen is not None:
+        if task.kind is TaskKind.INCENTIVE_APPROVAL:
             seen[task.workflow_id] = await stage_once_open(engine, task.workflow_id)
         actor = (
             Actor(

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.enums import Stage
-from domain.escalation import Holder, escalation_step
+from domain.escalation import Holder, task_escalation_step
 from domain.payloads import StepOutcome, StepRecord, TaskSpec
 from infra.temporal import ensure_search_attributes
 from tests.workflows.driver import STEP_SINKS, SWEEPERS
@@ -82,17 +82,8 @@ class StepLog:
             if spec.escalation_grace_s is None or paused.get(wf):
                 continue
             while held.level < 2 and held.due_at <= now:
-                held, step = escalation_step(
-                    workflow_id=wf,
-                    task_id=spec.id,
-                    task_step=spec.step,
-                    title=spec.title,
-                    subject_nip=spec.subject_nip,
-                    now=held,
-                    escalation_nip=spec.escalation_nip,
-                    grace=timedelta(seconds=spec.escalation_grace_s),
-                    at=now,
-                )
+                grace = timedelta(seconds=spec.escalation_grace_s)
+                held, step = task_escalation_step(wf, spec, held, grace, at=now)
                 written += self.write(step)
         return written
 
