@@ -167,6 +167,11 @@ class CycleStatus(BaseModel):
     incentive: IncentiveDecision | None
     jp_earned: int
     outcome: str | None
+    # What the calendar alone changes after the run's last workflow task, which a query cannot
+    # see (its clock stands at that task): domain.status.status_as_of applies it at read time.
+    next_stage: Stage | None = None
+    next_stage_at: datetime | None = None
+    next_incentive: IncentiveDecision | None = None  # shown from next_stage_at (tindak lanjut)
 
 
 # ---- human actions (Temporal Updates) -------------------------------------------------

@@ -1058,10 +1058,13 @@ class AppraisalCycleWorkflow:
 
     @workflow.query(name="status")
     def status_query(self) -> CycleStatus:
-        """Where the year stands: stage, open tasks, results so far."""
+        """Where the year stands: stage, open tasks, results so far, as of the run's last
+        workflow task, with what the calendar changes after it (domain.status.status_as_of)."""
+        stage, nxt = self._stage_and_next()
+        upcoming = nxt is not None and nxt[0] is Stage.TINDAK_LANJUT and self.incentive is None
         return CycleStatus(
             workflow_id=self.wf_id,
-            stage=self._stage_now(),
+            stage=stage,
             skp_status=self.skp_status,
             paused=self.desk.paused_since is not None,
             open_tasks=self.open_tasks(),
@@ -1070,7 +1073,10 @@ class AppraisalCycleWorkflow:
             objection=self.objection,
             # The proposal BKPP is asked to approve, once the window has closed, as before.
             incentive=self.incentive
-            or (self._proposal() if self._stage_now() is Stage.TINDAK_LANJUT else None),
+            or (self._proposal() if stage is Stage.TINDAK_LANJUT else None),
             jp_earned=self.jp_earned,
             outcome=self.outcome,
+            next_stage=nxt[0] if nxt else None,
+            next_stage_at=nxt[1] if nxt else None,
+            next_incentive=self._proposal() if upcoming else None,
         )

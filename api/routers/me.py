@@ -1,5 +1,6 @@
 """The employee's own cycles (and, scoped, other people's), and filing an objection."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -20,6 +21,7 @@ from api.schemas.cycles import (
 from api.schemas.tasks import TaskPublic
 from db.models import CycleRecord, Task
 from domain.payloads import ChangeAck, CycleStatus, ObjectionFiling, appraisal_workflow_id
+from domain.status import status_as_of
 
 router = APIRouter(tags=["me"], responses=ERRORS)
 
@@ -43,9 +45,12 @@ async def _detail(session: Session, temporal: TemporalDep, rec: CycleRecord) -> 
     tasks = session.exec(
         select(Task).where(Task.workflow_id == rec.workflow_id).order_by(col(Task.created_at))
     ).all()
+    status = await query_status(temporal, rec.workflow_id, CycleStatus)
     return CycleDetail(
         record=CycleRecordPublic.model_validate(rec),
-        status=await query_status(temporal, rec.workflow_id, CycleStatus),
+        # As of now, not of the run's last workflow task: the stage at the objection window's
+        # end and an overdue task's holder, as the read model has them from the sweeper.
+        status=status_as_of(status, datetime.now(UTC)) if status else None,
         tasks=[TaskPublic.model_validate(t) for t in tasks],
     )
 

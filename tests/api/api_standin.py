@@ -1,6 +1,6 @@
 """A stand-in AppraisalCycleWorkflow implementing the API contract (keeps API tests independent)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from temporalio import workflow
@@ -44,6 +44,7 @@ class StandInCycle:
         self.inp: CycleInput | None = None
         self.tasks: dict[str, TaskKind] = {}
         self.stop = False
+        self.next_stage_at: datetime | None = None  # tindak lanjut from then (schedule_stage)
 
     @workflow.run
     async def run(self, inp: CycleInput) -> str:
@@ -99,6 +100,12 @@ class StandInCycle:
             self.stop = True
         return ChangeAck(stage=self.stage, message=f"status {s.status.value}")
 
+    @workflow.update(name="schedule_stage")
+    async def schedule_stage(self, at: datetime) -> None:
+        """The calendar moves the cycle to tindak lanjut at `at`, with no step (incentive-ahead)."""
+        self.stage = Stage.KEBERATAN
+        self.next_stage_at = at
+
     @workflow.query(name="status")
     def status(self) -> CycleStatus:
         assert self.inp is not None
@@ -114,6 +121,8 @@ class StandInCycle:
             incentive=None,
             jp_earned=0,
             outcome=None,
+            next_stage=Stage.TINDAK_LANJUT if self.next_stage_at else None,
+            next_stage_at=self.next_stage_at,
         )
 
     @workflow.query(name="completions")

@@ -22,7 +22,7 @@ from db.models import CycleRecord, Task
 from domain.calendar import CycleCalendar
 from domain.enums import Role, Stage, TaskKind
 from domain.launch import launch_task_queue
-from domain.payloads import CycleInput, appraisal_workflow_id
+from domain.payloads import CycleInput, CycleStatus, appraisal_workflow_id
 from infra.temporal import SEARCH_ATTRIBUTES
 from workflows.launcher import LaunchCycleWorkflow
 
@@ -107,12 +107,29 @@ async def test_complete_task_and_concurrent_twin(api, auth, engine, temporal_env
     tid = f"{appraisal_workflow_id(year, ORG.pegawai_a1)}/skp_approval"
     send = lambda: api.post(f"/tasks/{tid}/complete", json=APPROVE, headers=auth("penilai_a"))  # noqa: E731
     first, second = await asyncio.gather(send(), send())
-    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    answers = [(r.status_code, r.json()) for r in (first, second)]
+    assert sorted([first.status_code, second.status_code]) == [200, 409], answers
     ok = first if first.status_code == 200 else second
     assert ok.json()["stage"] == "pelaksanaan"
     loser = second if ok is first else first
     assert loser.json()["code"] == "conflict"
     assert await _completions(temporal_env, year) == 1
+
+
+async def test_my_cycle_status_is_as_of_the_time_it_is_read(api, auth, engine, temporal_env):
+    """A query answers as of the run's last workflow task; the API serves the status as of now:
+    a stage the calendar alone moved (the objection window's end) shows as the read model has it."""
+    year = await _launch(api, auth, engine)
+    handle = temporal_env.client.get_workflow_handle(appraisal_workflow_id(year, ORG.pegawai_a1))
+    await handle.execute_update("schedule_stage", datetime.now(UTC) + timedelta(seconds=1))
+    mine = await api.get(f"/me/cycles/{year}", headers=auth("pegawai_a1"))
+    assert mine.json()["status"]["stage"] == "keberatan"
+    await asyncio.sleep(1.1)
+    run = await handle.query("status", result_type=CycleStatus)
+    assert run.stage is Stage.KEBERATAN  # the run's own answer stands at its last task
+    mine = await api.get(f"/me/cycles/{year}", headers=auth("pegawai_a1"))
+    status = mine.json()["status"]
+    assert (status["stage"], status["next_stage"]) == ("tindak_lanjut", None)
 
 
 async def test_scope_payload_and_idempotency(api, auth, engine, temporal_env):

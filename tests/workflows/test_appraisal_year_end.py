@@ -19,6 +19,7 @@ from domain.payloads import (
     TaskRef,
     unwritten_steps,
 )
+from domain.status import status_as_of
 from tests.workflows.conftest import StepLog
 from tests.workflows.driver import complete, defaults, drive
 from tests.workflows.people import EMPLOYEE, PENILAI, cycle_input, rating
@@ -191,6 +192,23 @@ async def test_the_annual_rating_writes_the_incentive_approval_ahead(
     # tindak lanjut and no next stage; the run answers with the proposal.
     await env.sleep(opens - await env.get_current_time() + timedelta(seconds=1))
     assert [s.step for s in steps.steps if s.workflow_id == handle.id][-1] == "annual/rated"
+    # A query's clock stands at the run's last workflow task, before the window's end: it still
+    # answers keberatan, with the next stage, its date and the proposal it shows. As of the time
+    # it is read (what the API serves) that is tindak lanjut, as the sweeper writes it.
+    stale = await status(handle)
+    assert (stale.stage, stale.next_stage, stale.next_stage_at) == (
+        Stage.KEBERATAN,
+        Stage.TINDAK_LANJUT,
+        opens,
+    )
+    assert stale.next_incentive is not None
+    assert stale.next_incentive.tpp_share_percent == 100
+    live = status_as_of(stale, await env.get_current_time())
+    assert (live.stage, live.incentive, live.next_stage) == (
+        Stage.TINDAK_LANJUT,
+        stale.next_incentive,
+        None,
+    )
     ack = await handle.execute_update(
         "extend_deadline",
         DeadlineExtension(days=2, reason="Rapat TPP diundur.", actor=BKPP),
