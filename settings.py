@@ -51,8 +51,9 @@ class Settings(BaseSettings):
     )
     worker_sandbox: bool = Field(
         default=True,
-        description="run workflows in Temporal's sandbox (catches non-determinism at run time; "
-        "off saves worker CPU, see README Performance)",
+        description="run workflows in Temporal's sandbox (catches non-determinism at run time: "
+        "on for development, tests and `make run`; docker-compose.yml turns it off, which "
+        "saves worker CPU and memory, see README Performance)",
     )
     worker_gc_thresholds: tuple[int, int, int] = Field(
         default=(50_000, 20, 100),

@@ -568,7 +568,7 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
         work,
         db_url,
         args.cache or max(2000, n + 500),
-        sandbox=not args.no_sandbox,
+        sandbox=args.sandbox,
         launcher=args.launch_process,
     )
     settings = Settings(jwt_secret=SECRET)
@@ -583,7 +583,7 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
     out: dict[str, Any] = {
         "n": n,
         "database": engine.dialect.name,
-        "sandbox": not args.no_sandbox,
+        "sandbox": args.sandbox,
         "launch_process": args.launch_process,
         "cycles_deferred": args.defer_cycles,
         "machine": machine(),
@@ -882,7 +882,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the bulk launcher in a worker process of its own (KINERJA_WORKER_QUEUES)",
     )
-    ap.add_argument("--no-sandbox", action="store_true", help="worker without the workflow sandbox")
+    ap.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="the worker in Temporal's workflow sandbox, as in development and tests (production, "
+        "docker-compose.yml, runs without it; before 2026-12-07 the bench ran with it by default)",
+    )
     ap.add_argument(
         "--skip-year", action="store_true", help="launch and inbox only, no compressed year"
     )
@@ -909,7 +914,7 @@ def main(argv: list[str] | None = None) -> int:
     name = (
         f"n{args.n}"
         + ("-launch" if args.skip_year else "")
-        + ("-nosandbox" if args.no_sandbox else "")
+        + ("-sandbox" if args.sandbox else "")
         + ("-launchproc" if args.launch_process else "")
         + ("-deferred" if args.defer_cycles else "")
     )

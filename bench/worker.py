@@ -4,7 +4,8 @@ import asyncio
 import os
 from pathlib import Path
 
-from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench.gcprobe import GcPauses
 from bench.raw import RAW_QUEUE, BenchEcho, BenchEmpty
@@ -25,6 +26,10 @@ async def main() -> None:
         # The same poller tuning as the real worker, so the baseline is like for like.
         workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_workflow_pollers),
         nonsticky_to_sticky_poll_ratio=0.5,
+        # And the same workflow runner: the sandbox costs milliseconds per new workflow run.
+        workflow_runner=(
+            SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
+        ),
     )
     async with raw:
         await run_worker(settings)

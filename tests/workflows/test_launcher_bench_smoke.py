@@ -25,6 +25,7 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "latest.json").read_text())
     assert set(result) >= KEYS
     assert result["n"] == 12
+    assert result["sandbox"] is False  # production's worker (docker-compose.yml)
     assert result["started"] > 0
     assert result["calendar_lead_minutes"] == 0.05  # the year began 3 s after the launch
     # the completion probe (a year apart, at rest) submitted and approved SKPs through the API
@@ -46,16 +47,19 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
 @pytest.mark.e2e
 def test_bench_launch_with_cycles_deferred(tmp_path: Path) -> None:
     """--defer-cycles stops the cycles' worker for the launch and restarts it: every cycle the
-    launcher started still gets its first step written afterwards."""
+    launcher started still gets its first step written afterwards (here with the worker in the
+    sandbox, as development runs it)."""
     cmd = [sys.executable, "-m", "bench.run", "--n", "12", "--skip-year", "--launch-process",
-           "--defer-cycles", "--probe", "4", "--clients", "4", "--out", str(tmp_path)]  # fmt: skip
+           "--defer-cycles", "--probe", "4", "--clients", "4", "--sandbox",
+           "--out", str(tmp_path)]  # fmt: skip
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads((tmp_path / "latest.json").read_text())
     assert result["cycles_deferred"] is True
+    assert result["sandbox"] is True
     assert result["started"] > 0
     assert result["first_steps_written"] == result["started"]
-    assert (tmp_path / "n12-launch-launchproc-deferred.json").exists()
+    assert (tmp_path / "n12-launch-sandbox-launchproc-deferred.json").exists()
 
 
 def test_bench_refuses_deferral_without_a_launcher_process() -> None:
