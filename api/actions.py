@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from temporalio.api.errordetails.v1 import WorkflowNotReadyFailure
 from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
@@ -51,13 +52,31 @@ def refusal_to_api(exc: WorkflowUpdateFailedError) -> ApiError:
     return cycle_closed(str(cause) if cause is not None else "siklus berakhir")
 
 
+def _not_ready(exc: RPCError) -> bool:
+    """Temporal's WorkflowNotReady: the workflow task that carried the update failed (a worker
+    starved past its deadlock detector, a crash), so the update was aborted, not applied."""
+    try:
+        details = exc.grpc_status.details
+    except Exception:  # an unparsable status carries no details to go by
+        return False
+    return any(d.Is(WorkflowNotReadyFailure.DESCRIPTOR) for d in details)
+
+
 def rpc_to_api(exc: RPCError) -> ApiError:
-    """RPC failures: unknown or closed workflow -> 409, server unreachable -> 503."""
+    """RPC failures: unknown or closed workflow -> 409, server unreachable or the update aborted
+    by a failed workflow task (nothing applied: the same request may be sent again) -> 503."""
     if exc.status == RPCStatusCode.NOT_FOUND:
         return cycle_closed()
     if exc.status in _UNAVAILABLE:
         return temporal_unavailable()
     if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+        if _not_ready(exc):
+            return ApiError(
+                503,
+                "workflow_not_ready",
+                "siklus belum dapat memproses permintaan ini; tidak ada yang berubah, coba lagi",
+                headers={"Retry-After": "2"},
+            )
         return cycle_closed()
     return ApiError(502, "temporal_error", "Temporal menolak permintaan")
 

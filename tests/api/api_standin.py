@@ -21,6 +21,11 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
+# A completion note whose answer is larger than Temporal takes (2 MB): the server refuses the
+# workflow task's completion and aborts the update (WorkflowNotReady), which was not applied.
+OVERSIZE = "answer too large"
+
+
 def task_ids(year: int, nip: str) -> dict[str, TaskKind]:
     """The tasks the stand-in opens: an SKP approval (penilai) and an incentive approval (BKPP)."""
     wf = appraisal_workflow_id(year, nip)
@@ -37,24 +42,27 @@ def _refuse(kind: str, message: str, field: str | None = None) -> ApplicationErr
 
 @workflow.defn(name="AppraisalCycleWorkflow")
 class StandInCycle:
-    def __init__(self) -> None:
+    # The input in __init__, as the real workflow has it: a workflow task that replays the run
+    # from its start (after an eviction) runs an update's validator before `run` has begun.
+    @workflow.init
+    def __init__(self, inp: CycleInput) -> None:
         self.done: set[str] = set()
         self.completions = 0
         self.stage = Stage.PERENCANAAN
-        self.inp: CycleInput | None = None
-        self.tasks: dict[str, TaskKind] = {}
+        self.inp: CycleInput | None = inp
+        self.tasks: dict[str, TaskKind] = task_ids(inp.year, inp.nip)
         self.stop = False
         self.next_stage_at: datetime | None = None  # tindak lanjut from then (schedule_stage)
 
     @workflow.run
     async def run(self, inp: CycleInput) -> str:
-        self.inp = inp
-        self.tasks = task_ids(inp.year, inp.nip)
         await workflow.wait_condition(lambda: self.stop)
         return "stopped"
 
     @workflow.update(name="complete_task")
     async def complete_task(self, c: TaskCompletion) -> TaskCompleted:
+        if c.payload.get("note") == OVERSIZE:  # the server refuses the task's completion
+            return TaskCompleted(task_id=c.task_id, stage=self.stage, message="x" * 3_000_000)
         self.done.add(c.task_id)  # before the first await: a concurrent twin's validator sees it
         self.completions += 1
         await workflow.sleep(timedelta(milliseconds=300))

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from api_orgdata import ORG, TEMPORAL
-from api_standin import StandInCycle, task_ids
+from api_standin import OVERSIZE, StandInCycle, task_ids
 from sqlmodel import Session
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -130,6 +130,31 @@ async def test_my_cycle_status_is_as_of_the_time_it_is_read(api, auth, engine, t
     mine = await api.get(f"/me/cycles/{year}", headers=auth("pegawai_a1"))
     status = mine.json()["status"]
     assert (status["stage"], status["next_stage"]) == ("tindak_lanjut", None)
+
+
+async def test_an_update_aborted_by_a_failed_workflow_task_is_a_503_and_changes_nothing(
+    api, auth, engine, temporal_env
+):
+    """Temporal aborts an update whose workflow task it could not complete (WorkflowNotReady,
+    FAILED_PRECONDITION): the cycle is not closed and nothing was applied, so the caller is told
+    to try again (it was 409 cycle_closed)."""
+    year = await _launch(api, auth, engine)
+    tid = f"{appraisal_workflow_id(year, ORG.pegawai_a1)}/skp_approval"
+    url = f"/tasks/{tid}/complete"
+    oversize = {"payload": {"approve": True, "note": OVERSIZE}}
+    r = await api.post(url, json=oversize, headers=auth("penilai_a"))
+    assert r.status_code == 503, r.text
+    assert r.json()["code"] == "workflow_not_ready"
+    assert r.headers["Retry-After"] == "2"
+    # Temporal retries the failed workflow task without the aborted update; a retry of the
+    # request (here with a valid answer) then goes through, once.
+    for _ in range(50):
+        again = await api.post(url, json=APPROVE, headers=auth("penilai_a"))
+        if again.status_code != 503:
+            break
+        await asyncio.sleep(0.2)
+    assert again.status_code == 200, again.text
+    assert await _completions(temporal_env, year) == 1
 
 
 async def test_scope_payload_and_idempotency(api, auth, engine, temporal_env):
