@@ -56,7 +56,7 @@ def _not_ready(exc: RPCError) -> bool:
     """Temporal's WorkflowNotReady: the server could not complete the workflow task that carried
     the update (an answer over its payload limit, a completion it refuses), so it aborted the
     update, which was not applied. (A task the worker fails itself, by a bug or its deadlock
-    detector, is retried with the update, which then waits; the caller gets 504 at its timeout.)"""
+    detector, is retried with the update, which waits for the fix.)"""
     try:
         details = exc.grpc_status.details
     except Exception:  # an unparsable status carries no details to go by

@@ -28,7 +28,7 @@ from api.deps import (
 )
 from api.errors import ApiError, forbidden, nested_validation_error, not_found
 from api.pagination import PageDep
-from api.schemas.common import ERRORS
+from api.schemas.common import ERRORS, ErrorPublic
 from api.schemas.tasks import (
     TASK_EXAMPLES,
     TaskComplete,
@@ -139,7 +139,15 @@ def get_task(task_id: str, session: SessionDep, principal: CurrentUser) -> TaskD
     "/{task_id:path}/complete",
     summary="Complete a task (sends the update to the owning workflow)",
     response_model=TaskCompletedPublic,
-    responses={409: {"description": "Task already completed or cancelled, or cycle closed"}},
+    responses={
+        409: {"description": "Task already completed or cancelled, or cycle closed"},
+        503: {
+            "model": ErrorPublic,
+            "description": "Temporal or the database unreachable, or the update aborted by "
+            "Temporal (`workflow_not_ready`): nothing changed; retry after `Retry-After`",
+        },
+        504: {"model": ErrorPublic, "description": "Temporal did not answer in time; retry"},
+    },
 )
 async def complete_task(
     request: Request,
