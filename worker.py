@@ -14,7 +14,12 @@ from pathlib import Path
 import structlog
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import (
+    PollerBehaviorSimpleMaximum,
+    UnsandboxedWorkflowRunner,
+    Worker,
+    WorkflowRunner,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.archive import HistoryArchiver
@@ -54,14 +59,17 @@ def build_worker(
         max_concurrent_activities=EXECUTOR_THREADS,
         max_concurrent_local_activities=EXECUTOR_THREADS,
         max_cached_workflows=settings.worker_max_cached_workflows,
-        workflow_runner=(
-            SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
-        ),
+        workflow_runner=workflow_runner(settings),
         workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_workflow_pollers),
         activity_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_activity_pollers),
         nonsticky_to_sticky_poll_ratio=0.5,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
+
+
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """Temporal's sandbox (development, tests) or none (production: README Performance)."""
+    return SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
 
 
 def build_launch_worker(

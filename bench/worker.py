@@ -4,14 +4,13 @@ import asyncio
 import os
 from pathlib import Path
 
-from temporalio.worker import PollerBehaviorSimpleMaximum, UnsandboxedWorkflowRunner, Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from bench.gcprobe import GcPauses
 from bench.raw import RAW_QUEUE, BenchEcho, BenchEmpty
 from infra.temporal import connect
 from settings import get_settings
-from worker import run_worker
+from worker import run_worker, workflow_runner
 
 
 async def main() -> None:
@@ -27,9 +26,7 @@ async def main() -> None:
         workflow_task_poller_behavior=PollerBehaviorSimpleMaximum(settings.worker_workflow_pollers),
         nonsticky_to_sticky_poll_ratio=0.5,
         # And the same workflow runner: the sandbox costs milliseconds per new workflow run.
-        workflow_runner=(
-            SandboxedWorkflowRunner() if settings.worker_sandbox else UnsandboxedWorkflowRunner()
-        ),
+        workflow_runner=workflow_runner(settings),
     )
     async with raw:
         await run_worker(settings)

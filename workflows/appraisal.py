@@ -1060,8 +1060,7 @@ class AppraisalCycleWorkflow:
     def status_query(self) -> CycleStatus:
         """Where the year stands: stage, open tasks, results so far, as of the run's last
         workflow task, with what the calendar changes after it (domain.status.status_as_of)."""
-        stage, nxt = self._stage_and_next()
-        upcoming = nxt is not None and nxt[0] is Stage.TINDAK_LANJUT and self.incentive is None
+        stage, nxt = self._stage_and_next()  # a next stage is tindak lanjut, before a decision
         return CycleStatus(
             workflow_id=self.wf_id,
             stage=stage,
@@ -1078,5 +1077,5 @@ class AppraisalCycleWorkflow:
             outcome=self.outcome,
             next_stage=nxt[0] if nxt else None,
             next_stage_at=nxt[1] if nxt else None,
-            next_incentive=self._proposal() if upcoming else None,
+            next_incentive=self._proposal() if nxt else None,
         )

@@ -10,7 +10,6 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.enums import Role, Stage
-from domain.escalation import Holder, holder_at
 from domain.payloads import (
     Actor,
     CycleStatus,
@@ -19,6 +18,7 @@ from domain.payloads import (
     TaskCompletion,
     TaskRef,
 )
+from domain.status import task_as_of
 from tests.workflows.people import STEP, default_payload
 
 # decide(task) -> payload to complete it now, or None to leave it open (to test deadlines).
@@ -38,23 +38,6 @@ def actor_for(task: TaskRef) -> Actor:
 STEP_SINKS: list[Callable[[StepRecord], object]] = []
 # The escalation sweeper over those steps (the `steps` fixture's), run at the server's time.
 SWEEPERS: list[Callable[[datetime], object]] = []
-
-
-def held_now(task: TaskRef, now: datetime) -> TaskRef:
-    """The task as its holder has it at `now`: the rung its dates give (escalations-swept)."""
-    if task.escalation_grace_s is None:
-        return task
-    grace = timedelta(seconds=task.escalation_grace_s)
-    held = Holder(task.escalation_level, task.assignee_nip, task.assignee_role, task.due_at)
-    h = holder_at(held, task.escalation_nip, grace, now)
-    return task.model_copy(
-        update={
-            "escalation_level": h.level,
-            "assignee_nip": h.nip,
-            "assignee_role": h.role,
-            "due_at": h.due_at,
-        }
-    )
 
 
 async def sweep(env: WorkflowEnvironment) -> datetime:
@@ -122,7 +105,7 @@ async def drive(
         for h in [handle, *await _children(env, year, nip)]:
             now = await sweep(env)
             for task in await h.query("open_tasks", result_type=list[TaskRef]):
-                task = held_now(task, now)
+                task = task_as_of(task, now)  # the rung its dates give (escalations-swept)
                 if task.visible_from is not None and task.visible_from > now:
                     continue  # opened ahead of its date: refused until then
                 payload = decide(task)
