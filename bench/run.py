@@ -36,7 +36,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from api.security import mint_token
-from bench.bots import Bots, Latencies, workable
+from bench.bots import Bots, Latencies, http_session, workable
 from bench.raw import RAW_QUEUE
 from bench.synth import build_people, org_csv
 from db.engine import make_engine, migrate, session_scope
@@ -221,15 +221,21 @@ class Stack:
         queues = {"KINERJA_WORKER_QUEUES": "cycles"} if self.launcher else {}
         self._spawn("worker", [sys.executable, "-m", "bench.worker"], **queues)
 
-    def stop(self) -> None:
+    def stop(self) -> dict[str, float | None]:
+        """SIGTERM each process in turn; the seconds each took to exit (None: killed at 15 s)."""
+        took: dict[str, float | None] = {}
         for name in ("api", "launcher", "worker", "temporal"):
             p = self.procs.get(name)
             if p is not None and p.poll() is None:
+                began = time.perf_counter()
                 p.terminate()
                 try:
                     p.wait(15)
+                    took[name] = round(time.perf_counter() - began, 2)
                 except subprocess.TimeoutExpired:
                     p.kill()
+                    took[name] = None
+        return took
 
 
 # ---- database ------------------------------------------------------------------------------
@@ -352,13 +358,17 @@ async def raw_update_latency(client: Client, clients: int, per_client: int) -> l
     return ms
 
 
-async def inbox_latency(api: httpx.AsyncClient, headers: dict[str, str], n: int) -> list[float]:
+async def inbox_latency(api_url: str, headers: dict[str, str], n: int) -> list[float]:
+    """`n` sequential GET /tasks, each timed, after one untimed (the connection's opening)."""
     ms: list[float] = []
-    for _ in range(n):
-        began = time.perf_counter()
-        r = await api.get("/tasks", headers=headers)
-        ms.append((time.perf_counter() - began) * 1000)
-        r.raise_for_status()
+    async with http_session(api_url) as http:
+        for i in range(n + 1):
+            began = time.perf_counter()
+            async with http.get("/tasks", headers=headers) as r:
+                await r.read()
+                r.raise_for_status()
+            if i:
+                ms.append((time.perf_counter() - began) * 1000)
     return ms
 
 
@@ -433,7 +443,9 @@ async def completion_at_rest(
     # At rest like the raw update: the launch's own work (first-step notifications, the
     # launcher's last pages) done before the clock starts.
     settled_s = await quiet(stack, 60)
-    bots = Bots(api, engine, token, year=PROBE_YEAR, jabatan=jabatan, clients=args.clients)
+    bots = Bots(
+        stack.api_url, engine, token, year=PROBE_YEAR, jabatan=jabatan, clients=args.clients
+    )
     target, deadline = 2 * started, time.perf_counter() + 300  # submit, then approve, each SKP
     api_log = stack.work / "api.log"
     log_from = api_log.stat().st_size if api_log.exists() else 0
@@ -447,7 +459,7 @@ async def completion_at_rest(
         # CPU of each process per completion, and cores busy: what bounds 20 closed-loop clients
         "complete_probe_cpu_ms": {k: round((cpu1[k] - cpu0[k]) * 1000 / done, 1) for k in cpu1},
         "complete_probe_cores_busy": round(sum(cpu1[k] - cpu0[k] for k in cpu1) / wall, 2),
-        # the bench's own clients (httpx) run on the same two cores
+        # the bench's own clients (aiohttp) run on the same two cores
         "complete_probe_client_cpu_ms": round(mine * 1000 / done, 1),
         "complete_p50_ms": round(pct(lat.ms, 50), 1),
         "complete_p99_ms": round(pct(lat.ms, 99), 1),
@@ -514,11 +526,9 @@ async def quiet(stack: "Stack", limit_s: float) -> float:
     return round(time.perf_counter() - began, 1)
 
 
-async def inbox_at_rest(
-    stack: "Stack", api: httpx.AsyncClient, who: dict[str, str]
-) -> dict[str, Any]:
+async def inbox_at_rest(stack: "Stack", who: dict[str, str]) -> dict[str, Any]:
     waited = await quiet(stack, 300)
-    ms = await inbox_latency(api, who, 200)
+    ms = await inbox_latency(stack.api_url, who, 200)
     return {
         "inbox_rest_wait_s": waited,
         "inbox_p50_ms": round(pct(ms, 50), 1),
@@ -612,7 +622,8 @@ async def bench(args: argparse.Namespace, work: Path, db_url: str) -> dict[str, 
         out["worker_rss_mib"], out["api_rss_mib"] = rss.get("worker"), rss.get("api")
         out["temporal_rss_mib"] = rss.get("temporal")
     finally:
-        stack.stop()
+        # how long each process took to exit after SIGTERM, the worker with every cycle cached
+        out["stop_seconds"] = stack.stop()
         engine.dispose()
     return out
 
@@ -677,8 +688,8 @@ async def measure(
     penilai = max(staff, key=lambda k: staff[k])
     who = {"Authorization": f"Bearer {token(penilai)}"}
     out["inbox_penilai_staff"] = staff[penilai]
-    await inbox_latency(api, who, 20)  # warm up
-    inbox1 = await inbox_latency(api, who, 200)
+    await inbox_latency(stack.api_url, who, 20)  # warm up
+    inbox1 = await inbox_latency(stack.api_url, who, 200)
     out["inbox_under_launch_p50_ms"] = round(pct(inbox1, 50), 1)
     out["inbox_under_launch_p99_ms"] = round(pct(inbox1, 99), 1)
     phase(f"inbox p99 {pct(inbox1, 99):.1f} ms right after the launch")
@@ -695,14 +706,14 @@ async def measure(
         out["first_steps_settled_s"] = round(time.perf_counter() - began_wait, 1)
         # what BKPP waits for: from the launch until every employee has their SKP task
         out["launch_to_first_steps_s"] = round(launch_s + out["first_steps_settled_s"], 1)
-        out.update(await inbox_at_rest(stack, api, who))
+        out.update(await inbox_at_rest(stack, who))
         phase(
             f"first steps of all cycles written {out['first_steps_settled_s']} s after the launch; "
             f"inbox p99 at rest {out['inbox_p99_ms']} ms"
         )
         return out
     # 5. the compressed year: bots work every task through the API until every cycle closes
-    bots = Bots(api, engine, token, year=YEAR, jabatan=jabatan, clients=args.clients)
+    bots = Bots(stack.api_url, engine, token, year=YEAR, jabatan=jabatan, clients=args.clients)
     done = asyncio.Event()
     lat = Latencies()
     worker = asyncio.create_task(bots.run(done.is_set, lat))
@@ -737,7 +748,7 @@ async def measure(
     out["complete_status_codes"] = {str(k): v for k, v in sorted(lat.codes.items())}
     out["year_complete_p50_ms"] = round(pct(lat.ms, 50), 1)
     out["year_complete_p99_ms"] = round(pct(lat.ms, 99), 1)
-    out.update(await inbox_at_rest(stack, api, who))
+    out.update(await inbox_at_rest(stack, who))
     deadlines = await asyncio.to_thread(deadline_figures, engine)
     out.update(deadlines)
     out["reminders_ahead_sent_dropped"] = " / ".join(
@@ -822,6 +833,7 @@ TABLE = [
     ("worker_rss_mib", "worker peak RSS (MiB)", ""),
     ("api_rss_mib", "API peak RSS (MiB)", ""),
     ("temporal_rss_mib", "dev server peak RSS (MiB)", ""),
+    ("stop_seconds", "seconds each process took to exit after SIGTERM", ""),
 ]
 
 

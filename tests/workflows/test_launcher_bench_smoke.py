@@ -37,6 +37,10 @@ def test_launcher_bench_harness_writes_every_key(tmp_path: Path) -> None:
     for process in ("worker", "api"):
         assert set(result[f"complete_probe_{process}_gc"]) == {"gen0", "gen1", "gen2"}
     assert "| figure |" in (tmp_path / "latest.md").read_text()
+    # every process of the stack exited on SIGTERM, none had to be killed
+    stopped = result["stop_seconds"]
+    assert set(stopped) == {"api", "worker", "temporal"}
+    assert None not in stopped.values(), stopped
     # reminders are written ahead with their tasks, each then sent or dropped (or still held)
     assert result["reminder_steps"] == 0
     assert result["reminders_written_ahead"] > 0
