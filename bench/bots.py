@@ -78,8 +78,8 @@ def http_session(api_url: str) -> aiohttp.ClientSession:
     """The bench's HTTP clients: aiohttp, whose CPU per request is a twentieth of httpx's.
 
     The clients share the machine's two cores with the stack they measure, so their own CPU
-    counts in every latency. Measured on one host (bench/HISTORY.md, session 17): a POST with an
-    SKP payload cost the client 4.7-5.9 ms of CPU with httpx and 0.28 ms with aiohttp.
+    counts in every latency. Measured on one host (`python -m bench.clients`, session 17): a POST
+    with an SKP payload cost the client 4.5-5.9 ms of CPU with httpx and 0.24-0.28 ms with aiohttp.
     """
     return aiohttp.ClientSession(
         base_url=api_url,
