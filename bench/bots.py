@@ -201,16 +201,16 @@ class Bots:
                 "payload": payload(t.kind, t.period, t.subject, self.year, self.jabatan[t.subject])
             }
             headers = {"Authorization": f"Bearer {self.token(t.assignee)}"}
-            began, timing, text = time.perf_counter(), "", ""
+            began, timing, answer = time.perf_counter(), "", b""
             try:
                 async with http.post(f"/tasks/{t.id}/complete", json=body, headers=headers) as r:
-                    text = await r.text()  # read to the end, so the connection is kept
+                    answer = await r.read()  # to the end, so the connection is kept; no decoding
                     code, timing = r.status, r.headers.get("server-timing", "")
             except (aiohttp.ClientError, TimeoutError) as exc:
-                code, text = 599, repr(exc)
+                code, answer = 599, repr(exc).encode()
             lat.add((time.perf_counter() - began) * 1000, code, timing)
             if code not in (200, 409) and len(self.errors) < 20:
-                self.errors.append(f"{t.kind} {code} {text[:300]}")
+                self.errors.append(f"{t.kind} {code} {answer[:300].decode(errors='replace')}")
             if code == 200:
                 self.completed += 1
             elif code not in (409, 403, 404, 422):  # transient: try again later
